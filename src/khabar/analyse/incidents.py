@@ -1,0 +1,565 @@
+"""Incidents: event reports from many documents merged into the real-world events they describe.
+
+Method (thresholds and weights in khabar/data/analysis.yaml, section `incidents`):
+- A pair of event reports is compared only when hard limits allow it: compatible types (same PLOVER type,
+  or a pair in the `compatible` table), statuses in the same group (an attack that happened is not the
+  same as one that was threatened), dates within a window that depends on the coarser date precision,
+  places within a distance that depends on the coarser geo precision (or, without coordinates, not in two
+  different countries).
+- The pair score is a weighted mean of components in 0..1: type, actors, place, date, evidence (word
+  overlap of the evidence sentences) and figures (fatalities ratio). A component that cannot be judged
+  (one side does not know) takes the `neutral` value. Every link keeps its components, so an analyst can
+  see why two reports were merged.
+- Incremental (update_incidents): each new event is compared only with events found by indexed lookups
+  (events.type + date_start window, then a lat/lon box or the same country), and joins the incident of the
+  best match at or above the threshold; if it matches several incidents they are merged. Nothing else is
+  recomputed.
+- A merged incident keeps every report and source, the earliest report time, the number of INDEPENDENT
+  sources (documents of one near-duplicate group, or from one outlet, count once) and for each figure all
+  values with their median (consensus) and range.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from khabar.analyse.config import load_config
+from khabar.analyse.dates import gap_days, interval
+from khabar.analyse.geo import bbox, haversine_km
+from khabar.store.documents import now_iso
+from khabar.store.schema import (
+    document_sources,
+    documents,
+    events,
+    incident_events,
+    incidents,
+    near_duplicates,
+)
+
+FIGURES = ("fatalities", "wounded", "arrested")
+GEO_ORDER = ("point", "city", "admin1", "border", "region", "country")
+DATE_ORDER = ("day", "week", "range", "month", "year", "unknown")
+COMPONENTS = ("type", "actors", "place", "date", "evidence", "figures")
+
+_EVENT_COLS = (
+    events.c.id, events.c.doc_id, events.c.type, events.c.mode, events.c.status,
+    events.c.actor_id, events.c.actor_name, events.c.target_id, events.c.target_name,
+    events.c.location_name, events.c.place_id, events.c.country, events.c.admin1, events.c.lat, events.c.lon,
+    events.c.geo_precision, events.c.date_start, events.c.date_end, events.c.date_precision,
+    events.c.fatalities, events.c.wounded, events.c.arrested, events.c.evidence_text,
+    events.c.evidence_start, events.c.evidence_end, events.c.confidence,
+    documents.c.published, documents.c.source, documents.c.url, documents.c.near_dup_group,
+    documents.c.ingested_at,
+)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+# ---- one event report, as the scorer sees it -----------------------------------------------------
+
+
+class Report:
+    """An event row plus what clustering derives from it (date interval, evidence words)."""
+
+    __slots__ = ("row", "span", "date_precision", "words")
+
+    def __init__(self, row: Any, stopwords: frozenset[str]) -> None:
+        self.row = row
+        span = interval(row["date_start"], row["date_end"])
+        precision = row["date_precision"] or "unknown"
+        if span is None:  # no date in the text: the report's own date, as an imprecise stand-in
+            span = interval(row["published"], row["published"])
+            precision = "unknown"
+        self.span = span
+        self.date_precision = precision
+        self.words = _words(row["evidence_text"], stopwords)
+
+
+def _words(text: str | None, stopwords: frozenset[str]) -> frozenset[str]:
+    out = set()
+    for w in _WORD.findall((text or "").lower()):
+        if w in stopwords or (len(w) < 3 and not w.isdigit()):
+            continue
+        out.add(w[:-1] if len(w) > 4 and w.endswith("s") else w)
+    return frozenset(out)
+
+
+def _coarser(a: str | None, b: str | None, order: Sequence[str]) -> str:
+    def rank(p: str | None) -> int:
+        return order.index(p) if p in order else len(order)
+
+    return a if rank(a) >= rank(b) else b  # type: ignore[return-value]
+
+
+def _limit(table: dict[str, Any], key: str | None) -> float:
+    return float(table.get(key or "default", table.get("default", 0)))
+
+
+def _same_party(aid: Any, aname: Any, bid: Any, bname: Any) -> float | None:
+    """1 / 0 when both sides are known; None (neutral) when either is not."""
+    if aid and bid:
+        return 1.0 if aid == bid else 0.0
+    if aname and bname and str(aname).strip().lower() == str(bname).strip().lower():
+        return 1.0
+    return None
+
+
+class Scorer:
+    """The pair score with its components, configured once per run."""
+
+    def __init__(self, cfg: dict[str, Any]) -> None:
+        c = cfg["incidents"]
+        self.threshold = float(c["threshold"])
+        weights = {k: float(c["weights"].get(k, 0)) for k in COMPONENTS}
+        total = sum(weights.values()) or 1.0
+        self.weights = {k: v / total for k, v in weights.items()}
+        self.neutral = float(c["neutral"])
+        self.mode_mismatch = float(c["mode_mismatch"])
+        self.max_km = c["max_km"]
+        self.window = c["date_window_days"]
+        self.lookup_days = max(int(v) for k, v in self.window.items() if k != "year")
+        self.max_lookup_km = max(float(v) for v in self.max_km.values())
+        self.compat: dict[tuple[str, str], float] = {}
+        for a, b, v in c.get("compatible", []):
+            self.compat[(a, b)] = self.compat[(b, a)] = float(v)
+        self.skip = set(c.get("skip_statuses", []))
+        self.status_group: dict[str, int] = {}
+        for i, group in enumerate(c.get("status_groups", [["occurred", "alleged", "historical"],
+                                                          ["planned", "threatened"]])):
+            for s in group:
+                self.status_group[s] = i
+        self.stopwords = frozenset(c.get("stopwords", []))
+
+    def compatible_types(self, t: str) -> list[str]:
+        return [t] + sorted(b for (a, b) in self.compat if a == t)
+
+    def score(self, a: Report, b: Report) -> tuple[float, dict[str, float]] | None:
+        """(score, components), or None when a hard limit says the reports cannot be one event."""
+        ra, rb = a.row, b.row
+        if self.status_group.get(ra["status"], -1) != self.status_group.get(rb["status"], -1):
+            return None
+        comp: dict[str, float] = {}
+        if ra["type"] == rb["type"]:
+            modes_known = ra["mode"] and rb["mode"]
+            comp["type"] = self.mode_mismatch if modes_known and ra["mode"] != rb["mode"] else 1.0
+        elif (ra["type"], rb["type"]) in self.compat:
+            comp["type"] = self.compat[(ra["type"], rb["type"])]
+        else:
+            return None
+        # date
+        if a.span and b.span:
+            precision = _coarser(a.date_precision, b.date_precision, DATE_ORDER)
+            window = _limit(self.window, precision)
+            gap = gap_days(a.span, b.span)
+            if gap > window:
+                return None
+            value = 1.0 - gap / (window + 1.0)
+            comp["date"] = value if precision == "day" else 0.7 * value
+        else:
+            comp["date"] = self.neutral
+        # place
+        if ra["lat"] is not None and rb["lat"] is not None and ra["lon"] is not None and rb["lon"] is not None:
+            max_km = _limit(self.max_km, _coarser(ra["geo_precision"], rb["geo_precision"], GEO_ORDER))
+            km = haversine_km(ra["lat"], ra["lon"], rb["lat"], rb["lon"])
+            if km > max_km:
+                return None
+            comp["place"] = 1.0 - km / max_km if max_km else 1.0
+        elif ra["country"] and rb["country"] and ra["country"] != rb["country"]:
+            return None
+        else:
+            comp["place"] = self.neutral
+        # actors: who did it to whom
+        sides = [
+            _same_party(ra["actor_id"], ra["actor_name"], rb["actor_id"], rb["actor_name"]),
+            _same_party(ra["target_id"], ra["target_name"], rb["target_id"], rb["target_name"]),
+        ]
+        comp["actors"] = sum(self.neutral if s is None else s for s in sides) / 2
+        # evidence words
+        if a.words and b.words:
+            comp["evidence"] = len(a.words & b.words) / len(a.words | b.words)
+        else:
+            comp["evidence"] = self.neutral
+        # figures
+        comp["figures"] = self.neutral
+        for f in FIGURES:
+            x, y = ra[f], rb[f]
+            if x is not None and y is not None:
+                comp["figures"] = 1.0 if max(x, y) == 0 else min(x, y) / max(x, y)
+                break
+        total = sum(self.weights[k] * comp[k] for k in COMPONENTS)
+        return round(total, 4), {k: round(v, 3) for k, v in comp.items()}
+
+
+# ---- lookups --------------------------------------------------------------------------------------
+
+
+def _load_events(conn: Connection, where: Any) -> list[Any]:
+    q = select(*_EVENT_COLS).join(documents, documents.c.id == events.c.doc_id).where(where)
+    return [r._mapping for r in conn.execute(q).all()]
+
+
+def _candidates(conn: Connection, rep: Report, scorer: Scorer) -> list[tuple[Any, str]]:
+    """Clustered events that could match rep, found through indexes: (row, incident_id)."""
+    row = rep.row
+    types = scorer.compatible_types(row["type"])
+    if rep.span is None:
+        return []
+    lo = (rep.span[0] - timedelta(days=scorer.lookup_days)).isoformat()
+    hi = (rep.span[1] + timedelta(days=scorer.lookup_days)).isoformat() + "\uffff"
+    place_cond: Any = True
+    if row["lat"] is not None and row["lon"] is not None:
+        la0, la1, lo0, lo1 = bbox(row["lat"], row["lon"], scorer.max_lookup_km)
+        near = and_(events.c.lat.between(la0, la1), events.c.lon.between(lo0, lo1))
+        no_coords = events.c.lat.is_(None)
+        if row["country"]:
+            no_coords = and_(no_coords, or_(events.c.country.is_(None), events.c.country == row["country"]))
+        place_cond = or_(near, no_coords)
+    elif row["country"]:
+        place_cond = or_(events.c.country.is_(None), events.c.country == row["country"])
+    cols = (*_EVENT_COLS, incident_events.c.incident_id)
+    base = (
+        select(*cols)
+        .join(incident_events, incident_events.c.event_id == events.c.id)
+        .join(documents, documents.c.id == events.c.doc_id)
+    )
+    dated = base.where(events.c.type.in_(types), events.c.date_start.between(lo, hi), place_cond)
+    undated = base.where(
+        events.c.type.in_(types), events.c.date_start.is_(None), documents.c.published.between(lo, hi), place_cond
+    )
+    out = []
+    for q in (dated, undated):
+        for r in conn.execute(q).all():
+            m = r._mapping
+            out.append((m, m["incident_id"]))
+    return out
+
+
+# ---- summaries --------------------------------------------------------------------------------------
+
+
+def _median(values: list[float]) -> float:
+    m = statistics.median(values)
+    return int(m) if float(m).is_integer() else round(m, 1)
+
+
+def _independent_groups(conn: Connection, docs: dict[str, Any]) -> list[list[str]]:
+    """Member documents grouped so that wire copies and one outlet's several articles count once."""
+    parent = {d: d for d in docs}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    by_key: dict[str, str] = {}
+    for d, info in docs.items():
+        keys = [f"g:{info['near_dup_group'] or d}"]
+        if info["source"]:
+            keys.append(f"s:{info['source'].strip().lower()}")
+        for k in keys:
+            if k in by_key:
+                union(d, by_key[k])
+            else:
+                by_key[k] = d
+    ids = list(docs)
+    if len(ids) > 1:
+        for a, b in conn.execute(
+            select(near_duplicates.c.doc_id, near_duplicates.c.other_id).where(
+                near_duplicates.c.doc_id.in_(ids), near_duplicates.c.other_id.in_(ids)
+            )
+        ).all():
+            union(a, b)
+    groups: dict[str, list[str]] = {}
+    for d in ids:
+        groups.setdefault(find(d), []).append(d)
+    return sorted(groups.values(), key=lambda g: min(g))
+
+
+def summarise(conn: Connection, incident_id: str, links: dict[str, Any]) -> dict[str, Any] | None:
+    """The incident's JSON summary from its current member events (None when it has none)."""
+    rows = conn.execute(
+        select(*_EVENT_COLS, incident_events.c.score)
+        .join(incident_events, incident_events.c.event_id == events.c.id)
+        .join(documents, documents.c.id == events.c.doc_id)
+        .where(incident_events.c.incident_id == incident_id)
+    ).all()
+    if not rows:
+        return None
+    ms = sorted((r._mapping for r in rows), key=lambda m: (m["published"] or m["ingested_at"] or "", m["id"]))
+    docs = {m["doc_id"]: m for m in ms}
+    seen_at = conn.execute(
+        select(document_sources.c.doc_id, document_sources.c.source, document_sources.c.published)
+        .where(document_sources.c.doc_id.in_(list(docs)))
+    ).all()
+    outlets: dict[str, list[str]] = {d: [] for d in docs}
+    published: dict[str, list[str]] = {d: [] for d in docs}
+    for doc_id, source, pub in seen_at:
+        if source and source not in outlets[doc_id]:
+            outlets[doc_id].append(source)
+        if pub:
+            published[doc_id].append(pub)
+    for d, m in docs.items():
+        if m["source"] and m["source"] not in outlets[d]:
+            outlets[d].insert(0, m["source"])
+        published[d].append(m["published"] or m["ingested_at"])
+    groups = _independent_groups(conn, docs)
+    counts: dict[str, dict[str, int]] = {"types": {}, "actors": {}, "targets": {}}
+    names: dict[str, str] = {}
+    for m in ms:
+        counts["types"][m["type"]] = counts["types"].get(m["type"], 0) + 1
+        for field, cid, cname in (("actors", "actor_id", "actor_name"), ("targets", "target_id", "target_name")):
+            key = m[cid] or m[cname]
+            if key:
+                counts[field][key] = counts[field].get(key, 0) + 1
+                names[key] = m[cname] or key
+    located = [m for m in ms if m["lat"] is not None or m["location_name"]]
+    best_loc = None
+    if located:
+        best = min(located, key=lambda m: (GEO_ORDER.index(m["geo_precision"])
+                                           if m["geo_precision"] in GEO_ORDER else 9, m["lat"] is None))
+        best_loc = {k: best[k] for k in ("location_name", "country", "admin1", "lat", "lon", "geo_precision")}
+        best_loc["name"] = best_loc.pop("location_name")
+        best_loc["precision"] = best_loc.pop("geo_precision")
+    spans = [interval(m["date_start"], m["date_end"]) for m in ms]
+    spans = [s for s in spans if s]
+    figures: dict[str, Any] = {}
+    for f in FIGURES:
+        vals = [{"value": m[f], "event_id": m["id"], "doc_id": m["doc_id"], "source": m["source"]}
+                for m in ms if m[f] is not None]
+        if vals:
+            nums = [v["value"] for v in vals]
+            figures[f] = {"reports": vals, "consensus": _median(nums), "min": min(nums), "max": max(nums)}
+    report_times = [p for d in docs for p in published[d] if p]
+    all_outlets = []
+    for d in docs:
+        all_outlets += [o for o in outlets[d] if o not in all_outlets]
+    main_type = max(counts["types"], key=lambda t: (counts["types"][t], t == ms[0]["type"]))
+    return {
+        "id": incident_id,
+        "type": main_type,
+        "types": counts["types"],
+        "actors": [{"id": k, "name": names[k], "reports": v} for k, v in
+                   sorted(counts["actors"].items(), key=lambda kv: -kv[1])],
+        "targets": [{"id": k, "name": names[k], "reports": v} for k, v in
+                    sorted(counts["targets"].items(), key=lambda kv: -kv[1])],
+        "location": best_loc,
+        "date": {"start": min(s[0] for s in spans).isoformat(), "end": max(s[1] for s in spans).isoformat()}
+        if spans else None,
+        "figures": figures,
+        "first_reported": min(report_times) if report_times else None,
+        "report_count": len(ms),
+        "document_count": len(docs),
+        "sources": all_outlets,
+        "independent_sources": len(groups),
+        "independent_groups": groups,
+        "reports": [
+            {
+                "event_id": m["id"],
+                "doc_id": m["doc_id"],
+                "source": m["source"],
+                "outlets": outlets[m["doc_id"]],
+                "url": m["url"],
+                "published": m["published"],
+                "status": m["status"],
+                "type": m["type"],
+                "actor": m["actor_name"],
+                "target": m["target_name"],
+                "location": m["location_name"],
+                "date": m["date_start"],
+                **{f: m[f] for f in FIGURES},
+                "evidence": {"text": m["evidence_text"], "start": m["evidence_start"], "end": m["evidence_end"]},
+                "score": m["score"],
+                "link": links.get(m["id"]),
+            }
+            for m in ms
+        ],
+    }
+
+
+def _incident_id(event_id: str) -> str:
+    return "inc-" + hashlib.sha1(event_id.encode("utf-8")).hexdigest()[:16]
+
+
+def _links_of(conn: Connection, incident_id: str) -> dict[str, Any]:
+    data = conn.execute(select(incidents.c.data).where(incidents.c.id == incident_id)).scalar_one_or_none()
+    return json.loads(data).get("links", {}) if data else {}
+
+
+def _write(conn: Connection, incident_id: str, links: dict[str, Any]) -> None:
+    summary = summarise(conn, incident_id, links)
+    if summary is None:
+        conn.execute(delete(incidents).where(incidents.c.id == incident_id))
+        return
+    present = {r["event_id"] for r in summary["reports"]}
+    summary["links"] = {k: v for k, v in links.items() if k in present}
+    values = {
+        "type": summary["type"],
+        "data": json.dumps(summary, ensure_ascii=False, default=str),
+        "first_reported": summary["first_reported"],
+        "source_count": summary["independent_sources"],
+        "updated_at": now_iso(),
+    }
+    done = conn.execute(update(incidents).where(incidents.c.id == incident_id).values(**values))
+    if done.rowcount == 0:
+        conn.execute(insert(incidents).values(id=incident_id, **values))
+
+
+# ---- the incremental update ---------------------------------------------------------------------
+
+
+def prune(conn: Connection) -> int:
+    """Delete incidents left without events (their documents were re-extracted or deleted)."""
+    orphan = ~select(incident_events.c.incident_id).where(
+        incident_events.c.incident_id == incidents.c.id
+    ).exists()
+    return conn.execute(delete(incidents).where(orphan)).rowcount or 0
+
+
+def update_incidents(
+    conn: Connection, doc_ids: Iterable[str], cfg: dict[str, Any] | None = None
+) -> dict[str, int]:
+    """Cluster the events of these (newly extracted) documents into incidents; the caller owns the transaction.
+
+    Call it after save_extraction for a batch. Events already clustered are first detached, so calling it
+    again for a re-extracted document is safe. Returns counts: events, joined, created, merged.
+    """
+    cfg = cfg or load_config()
+    scorer = Scorer(cfg)
+    doc_ids = list(dict.fromkeys(doc_ids))
+    stats = {"events": 0, "joined": 0, "created": 0, "merged": 0, "pruned": 0}
+    if not doc_ids:
+        return stats
+    touched: dict[str, dict[str, Any]] = {}  # incident id -> links, written once at the end
+    for chunk_start in range(0, len(doc_ids), 500):
+        chunk = doc_ids[chunk_start:chunk_start + 500]
+        ids_in_chunk = select(events.c.id).where(events.c.doc_id.in_(chunk))
+        old = conn.execute(
+            select(incident_events.c.incident_id).where(incident_events.c.event_id.in_(ids_in_chunk)).distinct()
+        ).scalars().all()
+        if old:
+            conn.execute(delete(incident_events).where(incident_events.c.event_id.in_(ids_in_chunk)))
+            for inc in old:
+                touched.setdefault(inc, _links_of(conn, inc))
+        rows = _load_events(conn, events.c.doc_id.in_(chunk))
+        rows.sort(key=lambda m: (m["published"] or "", m["doc_id"], m["evidence_start"], m["id"]))
+        for row in rows:
+            if row["status"] in scorer.skip:
+                continue
+            stats["events"] += 1
+            _place(conn, Report(row, scorer.stopwords), scorer, touched, stats)
+    for inc, links in touched.items():
+        _write(conn, inc, links)
+    stats["pruned"] = prune(conn)
+    return stats
+
+
+def _place(conn: Connection, rep: Report, scorer: Scorer, touched: dict[str, dict[str, Any]],
+           stats: dict[str, int]) -> None:
+    best: dict[str, tuple[float, dict[str, float], str]] = {}  # incident -> best (score, comps, event)
+    for cand, inc in _candidates(conn, rep, scorer):
+        if cand["id"] == rep.row["id"]:
+            continue
+        result = scorer.score(rep, Report(cand, scorer.stopwords))
+        if result is None or result[0] < scorer.threshold:
+            continue
+        if inc not in best or result[0] > best[inc][0]:
+            best[inc] = (result[0], result[1], cand["id"])
+    event_id = rep.row["id"]
+    if not best:
+        inc = _incident_id(event_id)
+        conn.execute(insert(incident_events).values(incident_id=inc, event_id=event_id, score=1.0))
+        if conn.execute(select(incidents.c.id).where(incidents.c.id == inc)).first() is None:
+            conn.execute(insert(incidents).values(id=inc, type=rep.row["type"], data="{}", source_count=1,
+                                                  updated_at=now_iso()))
+        touched.setdefault(inc, {})[event_id] = {"founded": True}
+        stats["created"] += 1
+        return
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    target, (score, comps, matched) = ranked[0]
+    links = touched.setdefault(target, _links_of(conn, target))
+    for other, _ in ranked[1:]:  # the new report bridges incidents: they were one event all along
+        conn.execute(update(incident_events).where(incident_events.c.incident_id == other)
+                     .values(incident_id=target))
+        links.update(touched.pop(other, None) or _links_of(conn, other))
+        conn.execute(delete(incidents).where(incidents.c.id == other))
+        stats["merged"] += 1
+    conn.execute(insert(incident_events).values(incident_id=target, event_id=event_id, score=score))
+    links[event_id] = {"matched": matched, "score": score, "components": comps}
+    stats["joined"] += 1
+
+
+def cluster_pending(conn: Connection, cfg: dict[str, Any] | None = None) -> dict[str, int]:
+    """Cluster every stored event not yet in an incident (catch-up after ingests that did not call update)."""
+    clustered = select(incident_events.c.event_id).where(incident_events.c.event_id == events.c.id).exists()
+    doc_ids = conn.execute(select(events.c.doc_id).where(~clustered).distinct()).scalars().all()
+    stats = update_incidents(conn, doc_ids, cfg) if doc_ids else {"events": 0}
+    if not doc_ids:
+        stats["pruned"] = prune(conn)
+    return stats
+
+
+def rebuild_incidents(conn: Connection, cfg: dict[str, Any] | None = None) -> dict[str, int]:
+    """Forget all incidents and cluster every event again (after changing thresholds)."""
+    conn.execute(delete(incident_events))
+    conn.execute(delete(incidents))
+    doc_ids = conn.execute(
+        select(documents.c.id).where(documents.c.id.in_(select(events.c.doc_id)))
+        .order_by(documents.c.published, documents.c.id)
+    ).scalars().all()
+    return update_incidents(conn, doc_ids, cfg)
+
+
+# ---- reading ---------------------------------------------------------------------------------------
+
+
+def list_incidents(
+    conn: Connection, *, min_sources: int = 1, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Incident summaries (without per-report detail), most-sourced first."""
+    q = (
+        select(incidents)
+        .where(incidents.c.source_count >= min_sources)
+        .order_by(incidents.c.source_count.desc(), incidents.c.first_reported.desc(), incidents.c.id)
+        .limit(max(0, min(limit, 10_000)))
+        .offset(max(0, offset))
+    )
+    out = []
+    for r in conn.execute(q).all():
+        data = json.loads(r.data)
+        data.pop("reports", None)
+        data.pop("links", None)
+        out.append(data)
+    return out
+
+
+def get_incident(conn: Connection, incident_id: str) -> dict[str, Any] | None:
+    """One incident with all its reports (by id or a unique id prefix)."""
+    row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
+    if row is None and len(incident_id) >= 6:
+        rows = conn.execute(select(incidents).where(incidents.c.id.startswith(incident_id)).limit(2)).all()
+        row = rows[0] if len(rows) == 1 else None
+    return json.loads(row.data) if row else None
+
+
+def incident_of_event(conn: Connection, event_id: str) -> str | None:
+    return conn.execute(
+        select(incident_events.c.incident_id).where(incident_events.c.event_id == event_id)
+    ).scalar_one_or_none()
+
+
+def count_incidents(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(incidents)).scalar_one()
