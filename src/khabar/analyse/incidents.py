@@ -103,12 +103,19 @@ def _limit(table: dict[str, Any], key: str | None) -> float:
     return float(table.get(key or "default", table.get("default", 0)))
 
 
-def _same_party(aid: Any, aname: Any, bid: Any, bname: Any) -> float | None:
-    """1 / 0 when both sides are known; None (neutral) when either is not."""
+def _same_party(aid: Any, aname: Any, bid: Any, bname: Any, floor: float) -> float | None:
+    """1 / 0 when both are resolved actors; by name words when one is not; None (neutral) when a side is unknown.
+
+    Unresolved names ("gunmen", "Hazara passengers") are weak evidence: different names only lower the
+    component to `floor`, since early reports often name no one that later ones identify.
+    """
     if aid and bid:
         return 1.0 if aid == bid else 0.0
-    if aname and bname and str(aname).strip().lower() == str(bname).strip().lower():
-        return 1.0
+    if aname and bname:
+        wa = set(_WORD.findall(str(aname).lower()))
+        wb = set(_WORD.findall(str(bname).lower()))
+        overlap = len(wa & wb) / len(wa | wb) if wa | wb else 0.0
+        return floor + (1.0 - floor) * overlap
     return None
 
 
@@ -122,7 +129,9 @@ class Scorer:
         total = sum(weights.values()) or 1.0
         self.weights = {k: v / total for k, v in weights.items()}
         self.neutral = float(c["neutral"])
+        self.evidence_full = float(c.get("evidence_full", 1.0)) or 1.0
         self.mode_mismatch = float(c["mode_mismatch"])
+        self.name_mismatch = float(c.get("name_mismatch", self.neutral))
         self.max_km = c["max_km"]
         self.window = c["date_window_days"]
         self.lookup_days = max(int(v) for k, v in self.window.items() if k != "year")
@@ -178,13 +187,14 @@ class Scorer:
             comp["place"] = self.neutral
         # actors: who did it to whom
         sides = [
-            _same_party(ra["actor_id"], ra["actor_name"], rb["actor_id"], rb["actor_name"]),
-            _same_party(ra["target_id"], ra["target_name"], rb["target_id"], rb["target_name"]),
+            _same_party(ra["actor_id"], ra["actor_name"], rb["actor_id"], rb["actor_name"], self.name_mismatch),
+            _same_party(ra["target_id"], ra["target_name"], rb["target_id"], rb["target_name"], self.name_mismatch),
         ]
         comp["actors"] = sum(self.neutral if s is None else s for s in sides) / 2
         # evidence words
         if a.words and b.words:
-            comp["evidence"] = len(a.words & b.words) / len(a.words | b.words)
+            jaccard = len(a.words & b.words) / len(a.words | b.words)
+            comp["evidence"] = min(1.0, jaccard / self.evidence_full)
         else:
             comp["evidence"] = self.neutral
         # figures
@@ -336,13 +346,18 @@ def summarise(conn: Connection, incident_id: str, links: dict[str, Any]) -> dict
         best_loc["precision"] = best_loc.pop("geo_precision")
     spans = [interval(m["date_start"], m["date_end"]) for m in ms]
     spans = [s for s in spans if s]
+    group_of = {d: i for i, g in enumerate(groups) for d in g}
     figures: dict[str, Any] = {}
     for f in FIGURES:
         vals = [{"value": m[f], "event_id": m["id"], "doc_id": m["doc_id"], "source": m["source"]}
                 for m in ms if m[f] is not None]
         if vals:
             nums = [v["value"] for v in vals]
-            figures[f] = {"reports": vals, "consensus": _median(nums), "min": min(nums), "max": max(nums)}
+            per_group: dict[int, list[float]] = {}
+            for v in vals:  # a wire copy repeats its original's figure: one vote per independent source
+                per_group.setdefault(group_of[v["doc_id"]], []).append(v["value"])
+            consensus = _median([statistics.median(g) for g in per_group.values()])
+            figures[f] = {"reports": vals, "consensus": consensus, "min": min(nums), "max": max(nums)}
     report_times = [p for d in docs for p in published[d] if p]
     all_outlets = []
     for d in docs:
@@ -481,10 +496,10 @@ def _place(conn: Connection, rep: Report, scorer: Scorer, touched: dict[str, dic
     event_id = rep.row["id"]
     if not best:
         inc = _incident_id(event_id)
-        conn.execute(insert(incident_events).values(incident_id=inc, event_id=event_id, score=1.0))
         if conn.execute(select(incidents.c.id).where(incidents.c.id == inc)).first() is None:
             conn.execute(insert(incidents).values(id=inc, type=rep.row["type"], data="{}", source_count=1,
                                                   updated_at=now_iso()))
+        conn.execute(insert(incident_events).values(incident_id=inc, event_id=event_id, score=1.0))
         touched.setdefault(inc, {})[event_id] = {"founded": True}
         stats["created"] += 1
         return
@@ -547,12 +562,22 @@ def list_incidents(
 
 
 def get_incident(conn: Connection, incident_id: str) -> dict[str, Any] | None:
-    """One incident with all its reports (by id or a unique id prefix)."""
+    """One incident with all its reports (by id or a unique id prefix), summarised from its live members.
+
+    Re-extracting a document removes its old events (and their memberships) at once, while the stored
+    summary is refreshed when the incident is next touched; reading the members here is always exact.
+    """
     row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
     if row is None and len(incident_id) >= 6:
         rows = conn.execute(select(incidents).where(incidents.c.id.startswith(incident_id)).limit(2)).all()
         row = rows[0] if len(rows) == 1 else None
-    return json.loads(row.data) if row else None
+    if row is None:
+        return None
+    links = json.loads(row.data).get("links", {})
+    summary = summarise(conn, row.id, links)
+    if summary is not None:
+        summary["links"] = {k: v for k, v in links.items() if k in {r["event_id"] for r in summary["reports"]}}
+    return summary
 
 
 def incident_of_event(conn: Connection, event_id: str) -> str | None:
