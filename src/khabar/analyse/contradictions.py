@@ -22,7 +22,7 @@ from khabar.analyse.config import load_config
 from khabar.analyse.dates import first_day
 
 _SIDE = ("claim_id", "doc_id", "source", "url", "date", "speaker", "speaker_id", "speaker_affiliation",
-         "stance", "value", "unit_text", "approximate", "qualifier", "evidence")
+         "stance", "value", "unit_text", "approximate", "qualifier", "evidence", "independence")
 
 
 def _side(c: dict[str, Any]) -> dict[str, Any]:
