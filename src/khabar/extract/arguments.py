@@ -1,0 +1,221 @@
+"""Reading arguments off the dependency parse: who (actor spans), where (place spans), when (date spans).
+
+Shared by the events and claims stages so "who did it" and "who said it" resolve the same way:
+a phrase's actor is the actor span nearest its head in the parse; pronouns take the last actor of the
+right kind mentioned before; "his country" is the country of the person last mentioned. Without actor
+spans (the resolution stage missing or an unknown name) the NER entity stands in, with no id.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date
+
+from spacy.tokens import Doc, Span, Token
+
+from khabar.model import DateValue, Location, Ref
+
+PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
+GROUP_PRONOUNS = {"it", "its", "they", "them", "their", "which", "who", "that"}
+ACTOR_ENT_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
+PLACE_ENT_LABELS = {"GPE", "LOC", "FAC"}
+CLAUSE_DEPS = {"ccomp", "relcl", "advcl", "parataxis", "csubj"}
+
+
+@dataclass
+class DocIndex:
+    """Token -> span lookups built once per document."""
+
+    doc: Doc
+    actor_at: dict[int, Span] = field(default_factory=dict)
+    place_at: dict[int, Span] = field(default_factory=dict)
+    date_at: dict[int, Span] = field(default_factory=dict)
+    quantity_at: dict[int, Span] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, doc: Doc) -> DocIndex:
+        ix = cls(doc)
+        for key, target, attr in (
+            ("actors", ix.actor_at, "actor_id"),
+            ("places", ix.place_at, "place_id"),
+            ("dates", ix.date_at, "date"),
+            ("quantities", ix.quantity_at, "quantity"),
+        ):
+            for sp in doc.spans.get(key, []):
+                if getattr(sp._, attr) is None and key in ("actors", "places"):
+                    continue
+                for t in sp:
+                    target.setdefault(t.i, sp)
+        for e in doc.ents:  # NER stands in where resolution gave nothing
+            if e.label_ in ACTOR_ENT_LABELS and not any(t.i in ix.actor_at for t in e):
+                if e.label_ == "GPE" and any(t.i in ix.place_at for t in e):
+                    continue
+                for t in e:
+                    ix.actor_at[t.i] = e
+            if e.label_ in PLACE_ENT_LABELS and not any(t.i in ix.place_at for t in e):
+                for t in e:
+                    ix.place_at[t.i] = e
+        return ix
+
+    # ---- actors -------------------------------------------------------------------------------
+
+    def actor_record(self, ident: str | None):  # noqa: ANN201 - Actor | None
+        return (self.doc._.actors or {}).get(ident) if ident else None
+
+    def ref_of_span(self, sp: Span) -> Ref:
+        ident = sp._.actor_id if sp.has_extension("actor_id") else None
+        actor = self.actor_record(ident)
+        return Ref(id=ident, name=actor.name if actor else sp.text)
+
+    def is_person(self, sp: Span) -> bool:
+        actor = self.actor_record(sp._.actor_id)
+        return (actor is not None and actor.type == "person") or sp.label_ == "PERSON"
+
+    def previous_actor(self, before: int, person: bool) -> Span | None:
+        seen = set()
+        for i in range(before - 1, -1, -1):
+            sp = self.actor_at.get(i)
+            if sp is None or id(sp) in seen:
+                continue
+            seen.add(id(sp))
+            if self.is_person(sp) == person and sp.label_ != "NORP":
+                return sp
+        return None
+
+    def affiliation_ref(self, person: Span) -> Ref | None:
+        actor = self.actor_record(person._.actor_id)
+        aff = getattr(actor, "affiliation", None)
+        if not aff:
+            return None
+        known = self.actor_record(aff)
+        return Ref(id=aff, name=known.name) if known else Ref(id=None, name=aff)
+
+    def actor_of(self, head: Token, *, deep: bool = True) -> Ref | None:
+        """The actor a phrase headed by `head` denotes (breadth-first over its subtree)."""
+        if head.lower_ in PERSON_PRONOUNS | GROUP_PRONOUNS and head.pos_ == "PRON":
+            if head.i in self.actor_at:  # resolution already linked the pronoun
+                return self.ref_of_span(self.actor_at[head.i])
+            if head.lower_ in ("which", "who", "that") and head.head.dep_ == "relcl":
+                return self.actor_of(head.head.head, deep=deep)
+            sp = self.previous_actor(head.i, head.lower_ in PERSON_PRONOUNS)
+            return self.ref_of_span(sp) if sp is not None else None
+        queue = deque([head])
+        while queue:
+            t = queue.popleft()
+            if t.i in self.actor_at:
+                return self.ref_of_span(self.actor_at[t.i])
+            if t.lemma_ == "country" and any(c.dep_ == "poss" and c.pos_ == "PRON" for c in t.children):
+                person = self.previous_actor(t.i, True)
+                if person is not None and self.affiliation_ref(person) is not None:
+                    return self.affiliation_ref(person)
+            if deep or t is head:
+                queue.extend(c for c in t.children if c.dep_ not in CLAUSE_DEPS)
+        return None
+
+    def phrase_ref(self, head: Token) -> Ref | None:
+        """actor_of, else the bare noun phrase as an unresolved name (no id)."""
+        ref = self.actor_of(head)
+        if ref is not None or head.pos_ not in ("NOUN", "PROPN"):
+            return ref
+        span = self.doc[head.left_edge.i : head.right_edge.i + 1]
+        if len(span) > 8:  # long phrase: the head with its own modifiers
+            span = self.doc[head.left_edge.i : head.i + 1]
+        name = span.text.strip(" ,.;")
+        return Ref(id=None, name=name) if name else None
+
+    # ---- places and dates ---------------------------------------------------------------------
+
+    def place_in(self, head: Token) -> Span | None:
+        """The first place span in a phrase, in reading order (the most specific comes first)."""
+        hits = sorted({id(self.place_at[t.i]): self.place_at[t.i] for t in head.subtree if t.i in self.place_at}.values(),
+                      key=lambda s: s.start)
+        return hits[0] if hits else None
+
+    def location(self, sp: Span) -> Location:
+        ident = sp._.place_id if sp.has_extension("place_id") else None
+        place = (self.doc._.places or {}).get(ident) if ident else None
+        if place is None:
+            return Location(name=sp.text, place_id=None)
+        return Location(
+            name=place.name,
+            country=place.country,
+            lat=place.lat,
+            lon=place.lon,
+            precision=place.precision,
+            geonames_id=place.geonames_id,
+            place_id=place.id,
+            admin1=place.admin1,
+        )
+
+    def date_near(self, tok: Token) -> DateValue | None:
+        """A date attached to tok: in its prepositional / adverbial modifiers (not in nested clauses)."""
+        for c in tok.children:
+            if c.dep_ in CLAUSE_DEPS or c.dep_ in ("nsubj", "nsubjpass", "dobj", "xcomp"):
+                continue
+            for t in c.subtree:
+                if t.i in self.date_at:
+                    return self.date_at[t.i]._.date
+        return None
+
+    def sentence_date(self, sent: Span, near: int) -> DateValue | None:
+        best = None
+        for t in sent:
+            if t.i in self.date_at:
+                dv = self.date_at[t.i]._.date
+                if best is None or abs(t.i - near) < best[0]:
+                    best = (abs(t.i - near), dv)
+        return best[1] if best else None
+
+    def fallback_date(self) -> DateValue | None:
+        """The document date at lower precision (its month): an undated mention is near it, not on it."""
+        dd = self.doc._.doc_date
+        if dd is None:
+            return None
+        import calendar
+
+        y, m = int(dd.start[:4]), int(dd.start[5:7])
+        last = calendar.monthrange(y, m)[1]
+        return DateValue(f"{y:04d}-{m:02d}-01", f"{y:04d}-{m:02d}-{last:02d}", "month", None)
+
+    def date_for(self, chain: list[Token], sent: Span) -> DateValue | None:
+        for tok in chain:
+            dv = self.date_near(tok)
+            if dv is not None:
+                return dv
+        return self.sentence_date(sent, chain[0].i) or self.fallback_date()
+
+
+def subject_of(verb: Token) -> Token | None:
+    """The subject of a verb, inherited through xcomp / conj / acomp / advcl when the verb has none."""
+    seen = 0
+    t = verb
+    while t is not None and seen < 6:
+        for c in t.children:
+            if c.dep_ in ("nsubj", "nsubjpass", "csubj"):
+                return c
+        if t.dep_ in ("xcomp", "conj", "acomp", "advcl", "ccomp", "pcomp") and t.head is not t:
+            t = t.head
+            seen += 1
+            continue
+        if t.dep_ == "relcl":
+            return t.head
+        return None
+    return None
+
+
+def is_passive(verb: Token) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+
+
+def agent_of(verb: Token) -> Token | None:
+    for c in verb.children:
+        if c.dep_ == "agent":
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    return g
+    return None
+
+
+def today_or(dv: DateValue | None) -> date:
+    return date.fromisoformat(dv.start) if dv else date.today()

@@ -1,0 +1,381 @@
+"""Stage "khabar_events": PLOVER events (plus RECRUIT, PROPAGANDA) with who, whom, where, when, counts.
+
+Triggers and their dependency constraints live in data/triggers.yaml, types, modes and the ACLED
+mapping in data/plover.yaml. A lemma matcher built once finds candidate triggers; only sentences with
+a trigger are read further. The parse decides the arguments: subject / passive agent = actor,
+object / passive subject / "against X" = target, the trigger's own prepositional phrases = location,
+the date attached to the trigger (else the sentence's, else the document's at lower precision).
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from importlib import resources
+from typing import Any
+
+import yaml
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from khabar.extract import extensions
+from khabar.extract.arguments import DocIndex, agent_of, is_passive, subject_of
+from khabar.model import DateValue, Event, Ref
+from khabar.model import Span as Evidence
+
+extensions.register()
+
+VIOLENT = {"ASSAULT", "COERCE"}
+
+
+def _data(name: str) -> dict[str, Any]:
+    return yaml.safe_load(resources.files("khabar").joinpath(f"data/{name}").read_text(encoding="utf-8"))
+
+
+def _as_set(v: Any) -> set[str]:
+    if v is None:
+        return set()
+    return {v} if isinstance(v, str) else set(v)
+
+
+@functools.lru_cache(maxsize=1)
+def ontology() -> dict[str, Any]:
+    return _data("plover.yaml")["types"]
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> dict[str, Any]:
+    """Triggers indexed by (lemma, coarse POS), plus the heads and word lists, built once."""
+    data = _data("triggers.yaml")
+    by_lemma: dict[tuple[str, str], list[dict]] = {}
+    for entry in data["triggers"]:
+        if entry["type"] not in ontology():
+            raise ValueError(f"triggers.yaml: unknown event type {entry['type']!r}")
+        for lemma in _as_set(entry["lemma"]):
+            by_lemma.setdefault((lemma, entry.get("pos", "VERB")), []).append(entry)
+    data["by_lemma"] = by_lemma
+    for key in ("threat_heads", "plan_heads", "denial_heads", "allegation_heads", "location_preps", "target_preps"):
+        data[key] = list(data[key]) if key.endswith("preps") else set(data[key])
+    data["count_words"] = {k: set(v) for k, v in data["count_words"].items()}
+    verbs = _data("reporting_verbs.yaml")["verbs"]
+    data["reporting"] = {v.split()[0] for v in verbs}
+    return data
+
+
+def acled_for(etype: str, mode: str | None) -> tuple[str | None, str | None]:
+    spec = ontology().get(etype, {})
+    pair = (spec.get("acled_by_mode") or {}).get(mode) or spec.get("acled")
+    return (pair[0], pair[1]) if pair else (None, None)
+
+
+def _coarse(tok: Token) -> str:
+    return "NOUN" if tok.pos_ in ("NOUN", "PROPN") else "VERB" if tok.pos_ in ("VERB", "AUX") else tok.pos_
+
+
+def _objects(tok: Token) -> list[Token]:
+    out = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "attr", "obj")]
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ == "of":
+            out += [g for g in c.children if g.dep_ == "pobj"]
+        if c.dep_ == "prt":  # "set up camps"
+            out += [g for g in tok.children if g.dep_ == "dobj"]
+    if tok.dep_ in ("acl", "relcl") and tok.head.pos_ in ("NOUN", "PROPN"):
+        out.append(tok.head)  # "the treaty signed in 1992"
+    return out
+
+
+def _matches(entry: dict, tok: Token) -> bool:
+    obj = _as_set(entry.get("object"))
+    if obj and not any(o.lemma_.lower() in obj for o in _objects(tok)):
+        return False
+    child = _as_set(entry.get("child"))
+    if child and not any(c.lemma_.lower() in child or c.lower_ in child for c in tok.children):
+        return False
+    head = _as_set(entry.get("head"))
+    if head and tok.head.lemma_.lower() not in head and tok.head.head.lemma_.lower() not in head:
+        return False
+    not_head = _as_set(entry.get("not_head"))
+    return not (not_head and tok.head.lemma_.lower() in not_head)
+
+
+def _mode(entry: dict, tok: Token) -> str | None:
+    lex = lexicon()
+    for c in tok.children:
+        m = (entry.get("modes_by_child") or {}).get(c.lemma_.lower())
+        if m:
+            return m
+    return lex["mode_by_lemma"].get(tok.lemma_.lower()) or entry.get("mode")
+
+
+def _chain(tok: Token, limit: int = 8) -> list[Token]:
+    """tok and its governors up to the sentence root."""
+    out = [tok]
+    while out[-1].head is not out[-1] and len(out) < limit:
+        out.append(out[-1].head)
+    return out
+
+
+def _verbal_path(tok: Token) -> list[Token]:
+    """Governors reached through verbs/adjectives only ("trying to establish camps to launch attacks")."""
+    path = []
+    t = tok
+    if t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("dobj", "nsubjpass") and t.head is not t:
+        t = t.head
+        path.append(t)
+    while t.head is not t and t.dep_ in ("xcomp", "advcl", "conj", "acomp", "pcomp") and len(path) < 6:
+        t = t.head
+        path.append(t)
+        if t.dep_ == "prep" or t.pos_ == "ADP":
+            t = t.head
+            path.append(t)
+    return path
+
+
+def _status(tok: Token, etype: str, date_: DateValue | None, doc_date: DateValue | None) -> str:
+    lex = lexicon()
+    chain = _chain(tok)
+    for t in chain[1:]:
+        lemma = t.lemma_.lower()
+        if lemma in lex["denial_heads"]:
+            return "denied"
+        if lemma in lex["allegation_heads"]:
+            return "alleged"
+    if etype != "THREATEN":
+        for t in [tok, *_verbal_path(tok)]:
+            if t.lemma_.lower() in lex["plan_heads"] and t is not tok:
+                return "planned"
+            if any(c.dep_ == "aux" and c.lower_ in ("will", "would", "shall") for c in t.children):
+                return "planned"
+    if date_ is not None and doc_date is not None:
+        years = lex["historical_years"]
+        ref = date.fromisoformat(doc_date.start)
+        if date.fromisoformat(date_.end) < ref.replace(year=ref.year - years):
+            return "historical"
+    return "occurred"
+
+
+def _negated(tok: Token) -> bool:
+    return any(c.dep_ == "neg" for t in [tok, *_verbal_path(tok)] for c in t.children)
+
+
+def _threat_head(tok: Token) -> bool:
+    heads = lexicon()["threat_heads"]
+    return any(t.lemma_.lower() in heads for t in _verbal_path(tok)[:3])
+
+
+def _heading(sent: Span) -> bool:
+    """A short line without end punctuation (the pipeline makes headings sentences of their own)."""
+    last = sent[-1]
+    while last.is_space and last.i > sent.start:
+        last = last.nbor(-1)
+    return len(sent) <= 8 and not (last.is_punct and last.text in ".!?\"”’)")
+
+
+class EventReader:
+    """Turns the triggers of one document into Event records."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.ix = DocIndex.build(doc)
+        self.lex = lexicon()
+        document = doc._.khabar_doc
+        self.key = getattr(document, "id", None) or "doc"
+
+    def triggers(self) -> list[tuple[Token, dict]]:
+        out = []
+        by_lemma = self.lex["by_lemma"]
+        for tok in self.doc:
+            entries = by_lemma.get((tok.lemma_.lower(), _coarse(tok)))
+            if not entries:
+                continue
+            for entry in entries:
+                if _matches(entry, tok):
+                    out.append((tok, entry))
+                    break
+        return out
+
+    def _actor_target(self, tok: Token) -> tuple[Ref | None, Ref | None]:
+        ix = self.ix
+        actor = target = None
+        target_preps = self.lex["target_preps"]
+        if _coarse(tok) == "VERB":
+            if is_passive(tok):
+                ag = agent_of(tok)
+                actor = ix.actor_of(ag) if ag is not None else None
+                subj = next((c for c in tok.children if c.dep_ == "nsubjpass"), None)
+                target = ix.phrase_ref(subj) if subj is not None else None
+            else:
+                subj = subject_of(tok)
+                actor = ix.actor_of(subj) if subj is not None else None
+                obj = next((c for c in tok.children if c.dep_ in ("dobj", "obj")), None)
+                target = ix.phrase_ref(obj) if obj is not None else None
+            if tok.dep_ == "acl" and actor is None:  # "an operation targeting X" -> the operation's actor
+                actor = self._noun_actor(tok.head)
+        else:
+            actor = self._noun_actor(tok)
+            for c in tok.children:
+                if c.dep_ == "acl":  # "propaganda directed at X", "operation targeting X"
+                    obj = next((g for g in c.children if g.dep_ in ("dobj", "obj")), None)
+                    if obj is not None:
+                        target = ix.phrase_ref(obj)
+                    for g in c.children:
+                        if g.dep_ == "prep" and g.lower_ in target_preps and target is None:
+                            pobj = next((x for x in g.children if x.dep_ == "pobj"), None)
+                            target = ix.phrase_ref(pobj) if pobj is not None else None
+        if target is None:
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ in target_preps:
+                    pobj = next((x for x in c.children if x.dep_ == "pobj"), None)
+                    if pobj is not None and pobj.i not in ix.date_at:
+                        target = ix.phrase_ref(pobj)
+                        break
+        if actor and target and actor.name == target.name:
+            target = None
+        return actor, target
+
+    def _noun_actor(self, tok: Token) -> Ref | None:
+        ix = self.ix
+        for c in tok.children:
+            if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i in ix.actor_at and c.pos_ != "PRON":
+                return ix.ref_of_span(ix.actor_at[c.i])
+            if c.dep_ == "prep" and c.lower_ == "by":
+                pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+                if pobj is not None:
+                    return ix.actor_of(pobj)
+        t = tok
+        for _ in range(5):  # climb to the verb that has this noun as object / complement
+            if t.head is t:
+                break
+            t = t.head
+            if _coarse(t) == "VERB" or t.pos_ == "ADJ":
+                subj = subject_of(t)
+                if subj is None:
+                    continue
+                ref = ix.actor_of(subj)
+                if ref is not None and t.lemma_.lower() in self.lex["reporting"]:
+                    sp = ix.actor_at.get(subj.i) or (
+                        ix.previous_actor(subj.i + 1, True) if subj.pos_ == "PRON" else None
+                    )
+                    if subj.lower_ in ("who",):
+                        sp = ix.actor_at.get(subj.head.head.i)
+                    if sp is not None and ix.is_person(sp) and ix.affiliation_ref(sp) is not None:
+                        return ix.affiliation_ref(sp)  # a spokesman announces his side's action
+                return ref
+        return None
+
+    def _location(self, tok: Token) -> Any:
+        ix = self.ix
+        preps = self.lex["location_preps"]
+        holders = [tok, *[c for c in tok.children if c.dep_ in ("acl", "dobj", "obj", "nsubjpass")]]
+        holders += _verbal_path(tok)[:2]
+        subj = subject_of(tok) if _coarse(tok) == "VERB" else None
+        if subj is not None:
+            holders.append(subj)
+        for holder in holders:
+            found = []
+            for c in holder.children:
+                if c.dep_ == "prep" and c.lower_ in preps:
+                    sp = ix.place_in(c)
+                    if sp is not None:
+                        found.append((preps.index(c.lower_), sp))
+                if c.dep_ == "advmod" and c.lower_ == "there":
+                    continue
+            if found:
+                return ix.location(min(found, key=lambda x: x[0])[1])
+        return None
+
+    def _counts(self, sent: Span) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        seen = set()
+        for t in sent:
+            sp = self.ix.quantity_at.get(t.i)
+            if sp is None or id(sp) in seen:
+                continue
+            seen.add(id(sp))
+            q = sp._.quantity
+            if q is None or q.value is None:
+                continue
+            head = sp.root
+            words = [head] + _chain(head, 4)[1:]
+            for field_, lemmas in self.lex["count_words"].items():
+                if any(w.lemma_.lower() in lemmas for w in words) and field_ not in counts:
+                    counts[field_] = int(q.value)
+        return counts
+
+    def read(self) -> list[Event]:
+        events: list[tuple[Token, Event]] = []
+        doc_date = self.doc._.doc_date
+        count_cache: dict[int, dict[str, int]] = {}
+        for tok, entry in self.triggers():
+            if _heading(tok.sent):
+                continue  # "Confronting ISIS" titles a section; it reports nothing
+            if _negated(tok):
+                continue  # "did not attack" reports no attack
+            etype, mode = entry["type"], _mode(entry, tok)
+            if etype in VIOLENT and _threat_head(tok):
+                etype, mode = "THREATEN", etype.lower()
+            sent = tok.sent
+            actor, target = self._actor_target(tok)
+            location = self._location(tok)
+            date_ = self.ix.date_for(_chain(tok, 4), sent)
+            status = _status(tok, etype, date_, doc_date)
+            acled_type, acled_sub = acled_for(etype, mode)
+            if sent.start not in count_cache:
+                count_cache[sent.start] = self._counts(sent)
+            counts = count_cache[sent.start] if etype in VIOLENT else {}
+            if etype == "COERCE" and mode != "arrest":
+                counts = {}
+            conf = 0.4 + 0.2 * (actor is not None and actor.id is not None) + 0.1 * (target is not None)
+            conf += 0.1 * (location is not None) + 0.1 * (date_ is not None and date_.text is not None)
+            conf += 0.05 * (_coarse(tok) == "VERB")
+            ev = Event(
+                id="",
+                type=etype,
+                mode=mode,
+                acled_type=acled_type,
+                acled_subtype=acled_sub,
+                status=status,
+                actor=actor,
+                target=target,
+                location=location,
+                date=date_,
+                fatalities=counts.get("fatalities"),
+                wounded=counts.get("wounded"),
+                arrested=counts.get("arrested"),
+                evidence=Evidence(text=sent.text, start=sent.start_char, end=sent.end_char),
+                confidence=round(min(conf, 0.95), 2),
+                trigger=tok.text,
+            )
+            events.append((tok, ev))
+        merged = self._merge(events)
+        for n, ev in enumerate(merged, 1):
+            ev.id = f"{self.key}-e{n}"
+        return merged
+
+    @staticmethod
+    def _merge(events: list[tuple[Token, Event]]) -> list[Event]:
+        """One event per (sentence, type): "an operation targeting a hideout" is one raid, not two."""
+        out: list[Event] = []
+        by_key: dict[tuple[int, str, str], Event] = {}
+        for tok, ev in events:
+            key = (tok.sent.start, ev.type, ev.status)
+            prev = by_key.get(key)
+            if prev is None:
+                by_key[key] = ev
+                out.append(ev)
+                continue
+            for f in ("actor", "target", "location", "fatalities", "wounded", "arrested", "mode"):
+                if getattr(prev, f) is None and getattr(ev, f) is not None:
+                    setattr(prev, f, getattr(ev, f))
+            if prev.date is not None and prev.date.text is None and ev.date is not None:
+                prev.date = ev.date
+            prev.acled_type, prev.acled_subtype = acled_for(prev.type, prev.mode)
+            prev.confidence = max(prev.confidence, ev.confidence)
+        return out
+
+
+@Language.component("khabar_events")
+def events_component(doc: Doc) -> Doc:
+    """Sets doc._.events."""
+    doc._.events = EventReader(doc).read()
+    return doc
