@@ -129,3 +129,23 @@ def test_denied_events_are_not_merged(engine) -> None:
         save_extraction(conn, ext)
         stats = update_incidents(conn, ["kunduz-observer", doc.id])
     assert stats["events"] == 1
+
+
+def test_cluster_pending_for_new_documents_touches_only_unclustered_events(engine) -> None:
+    spec = next(s for s in loader.specs() if s["id"] == "kunduz-frontier")
+    doc, ext, _ = loader.build(spec)
+    ext.events[0].status = "denied"  # never clustered: must not be picked up again and again
+    with engine.begin() as conn:
+        loader.load(conn, KUNDUZ[:2])
+        assert cluster_pending(conn, doc_ids=KUNDUZ[:2])["events"] == 2
+        before = dict(conn.execute(select(incidents.c.id, incidents.c.updated_at)).all())
+        from khabar.store.documents import insert_document
+
+        insert_document(conn, doc)
+        save_extraction(conn, ext)
+        loader.load(conn, ["khatlon-clash"])
+        stats = cluster_pending(conn, doc_ids=[doc.id, "khatlon-clash", KUNDUZ[0]])
+        assert stats == {"events": 1, "joined": 0, "created": 1, "merged": 0, "pruned": 0}
+        after = dict(conn.execute(select(incidents.c.id, incidents.c.updated_at)).all())
+        assert {k: after[k] for k in before} == before  # the Kunduz incident was not rewritten
+        assert cluster_pending(conn)["events"] == 0  # the denied report stays out, and is not "pending"

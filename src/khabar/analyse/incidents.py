@@ -517,12 +517,38 @@ def _place(conn: Connection, rep: Report, scorer: Scorer, touched: dict[str, dic
     stats["joined"] += 1
 
 
-def cluster_pending(conn: Connection, cfg: dict[str, Any] | None = None) -> dict[str, int]:
-    """Cluster every stored event not yet in an incident (catch-up after ingests that did not call update)."""
+def cluster_pending(
+    conn: Connection, cfg: dict[str, Any] | None = None, *, doc_ids: Iterable[str] | None = None,
+    prune_orphans: bool | None = None,
+) -> dict[str, int]:
+    """Cluster the stored events that are in no incident yet; events already clustered are not touched.
+
+    With doc_ids (what an ingester just saved) the pending events are found through the events.doc_id
+    index, so the cost per new document does not grow with the store except through the indexed candidate
+    lookups; without doc_ids every event is checked (a catch-up after ingests that did not cluster).
+    Orphaned incidents (all their events re-extracted away) are pruned on a full catch-up, or when asked.
+    The caller owns the transaction.
+    """
+    cfg = cfg or load_config()
+    scorer = Scorer(cfg)
+    stats = {"events": 0, "joined": 0, "created": 0, "merged": 0, "pruned": 0}
     clustered = select(incident_events.c.event_id).where(incident_events.c.event_id == events.c.id).exists()
-    doc_ids = conn.execute(select(events.c.doc_id).where(~clustered).distinct()).scalars().all()
-    stats = update_incidents(conn, doc_ids, cfg) if doc_ids else {"events": 0}
-    if not doc_ids:
+    pending = and_(~clustered, events.c.status.not_in(sorted(scorer.skip)) if scorer.skip else True)
+    rows: list[Any] = []
+    if doc_ids is None:
+        rows = _load_events(conn, pending)
+    else:
+        wanted = list(dict.fromkeys(doc_ids))
+        for start in range(0, len(wanted), 500):
+            rows += _load_events(conn, and_(events.c.doc_id.in_(wanted[start:start + 500]), pending))
+    rows.sort(key=lambda m: (m["published"] or "", m["doc_id"], m["evidence_start"], m["id"]))
+    touched: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        stats["events"] += 1
+        _place(conn, Report(row, scorer.stopwords), scorer, touched, stats)
+    for inc, links in touched.items():
+        _write(conn, inc, links)
+    if prune_orphans or (prune_orphans is None and doc_ids is None):
         stats["pruned"] = prune(conn)
     return stats
 
