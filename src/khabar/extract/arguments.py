@@ -8,10 +8,13 @@ spans (the resolution stage missing or an unknown name) the NER entity stands in
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import resources
 
+import yaml
 from spacy.tokens import Doc, Span, Token
 
 from khabar.model import DateValue, Location, Ref
@@ -21,6 +24,21 @@ GROUP_PRONOUNS = {"it", "its", "they", "them", "their", "which", "who", "that"}
 ACTOR_ENT_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 PLACE_ENT_LABELS = {"GPE", "LOC", "FAC"}
 CLAUSE_DEPS = {"ccomp", "relcl", "advcl", "parataxis", "csubj"}
+# Heads naming a population rather than an actor: "the Uzbek, Tajik and Kyrgyz communities" is a target
+# in its own words, not the state its adjective names.
+COLLECTIVE_NOUNS = {
+    "community", "country", "state", "people", "population", "civilian", "resident", "citizen", "minority",
+    "neighbor", "neighbour", "youth", "worker", "migrant", "refugee", "land", "village", "villager", "family",
+    "student", "child", "woman", "man", "member", "element", "national", "worshipper", "pilgrim",
+}  # fmt: skip
+BORDER_NOUNS = {"border", "frontier", "borderland", "boundary"}
+
+
+@functools.lru_cache(maxsize=1)
+def reporting_lemmas() -> frozenset[str]:
+    """Single-word reporting verbs (data/reporting_verbs.yaml), for pronouns in reported clauses."""
+    text = resources.files("khabar").joinpath("data/reporting_verbs.yaml").read_text(encoding="utf-8")
+    return frozenset(k for k in yaml.safe_load(text)["verbs"] if " " not in k)
 
 
 @dataclass
@@ -98,6 +116,9 @@ class DocIndex:
                 return self.ref_of_span(self.actor_at[head.i])
             if head.lower_ in ("which", "who", "that") and head.head.dep_ == "relcl":
                 return self.actor_of(head.head.head, deep=deep)
+            speaker = self._reporter_of(head)
+            if speaker is not None:
+                return speaker
             sp = self.previous_actor(head.i, head.lower_ in PERSON_PRONOUNS)
             return self.ref_of_span(sp) if sp is not None else None
         queue = deque([head])
@@ -113,11 +134,35 @@ class DocIndex:
                 queue.extend(c for c in t.children if c.dep_ not in CLAUSE_DEPS)
         return None
 
+    def _reporter_of(self, pron: Token) -> Ref | None:
+        """"X insisted that it would ...": a subject pronoun of a reported clause is the speaker X."""
+        if pron.dep_ not in ("nsubj", "nsubjpass"):
+            return None
+        clause = pron.head
+        if clause.dep_ != "ccomp" or clause.head.lemma_.lower() not in reporting_lemmas():
+            return None
+        subj = subject_of(clause.head)
+        if subj is None or subj.pos_ == "PRON":
+            return None
+        sp = self.actor_at.get(subj.i)
+        if sp is not None and self.is_person(sp) != (pron.lower_ in PERSON_PRONOUNS):
+            return None
+        return self.actor_of(subj)
+
     def phrase_ref(self, head: Token) -> Ref | None:
-        """actor_of, else the bare noun phrase as an unresolved name (no id)."""
+        """actor_of, else the bare noun phrase as an unresolved name (no id).
+
+        A collective head ("communities", "countries") keeps its own words: the actor its adjective
+        names is not the one targeted.
+        """
+        if head.pos_ == "NOUN" and head.lemma_.lower() in COLLECTIVE_NOUNS and head.i not in self.actor_at:
+            return self._phrase(head)
         ref = self.actor_of(head)
         if ref is not None or head.pos_ not in ("NOUN", "PROPN"):
             return ref
+        return self._phrase(head)
+
+    def _phrase(self, head: Token) -> Ref | None:
         span = self.doc[head.left_edge.i : head.right_edge.i + 1]
         if len(span) > 8:  # long phrase: the head with its own modifiers
             span = self.doc[head.left_edge.i : head.i + 1]
@@ -128,9 +173,30 @@ class DocIndex:
 
     def place_in(self, head: Token) -> Span | None:
         """The first place span in a phrase, in reading order (the most specific comes first)."""
-        hits = sorted({id(self.place_at[t.i]): self.place_at[t.i] for t in head.subtree if t.i in self.place_at}.values(),
-                      key=lambda s: s.start)
+        hits = sorted(
+            {id(self.place_at[t.i]): self.place_at[t.i] for t in head.subtree if t.i in self.place_at}.values(),
+            key=lambda s: s.start,
+        )
         return hits[0] if hits else None
+
+    def border_with(self, prep: Token) -> Location | None:
+        """"on the border with Afghanistan" when no place stage named it: a border-precision location
+        built from the border noun and the place its "with" / "of" phrase (or a sibling one) names."""
+        pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if pobj is None or pobj.lemma_.lower() not in BORDER_NOUNS:
+            return None
+        cands = [c for c in pobj.children if c.dep_ == "prep" and c.lower_ in ("with", "of", "between")]
+        cands += [c for c in prep.head.children if c.dep_ == "prep" and c.lower_ == "with" and c.i > pobj.i]
+        for c in cands:
+            sp = self.place_in(c)
+            if sp is not None:
+                loc = self.location(sp)
+                end = max(sp.end, pobj.i + 1)
+                loc.name = self.doc[pobj.left_edge.i : end].text
+                loc.precision = "border"
+                loc.lat = loc.lon = loc.geonames_id = loc.place_id = None
+                return loc
+        return None
 
     def location(self, sp: Span) -> Location:
         ident = sp._.place_id if sp.has_extension("place_id") else None

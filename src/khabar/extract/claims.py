@@ -90,14 +90,21 @@ class ClaimReader:
         ix = self.ix
         if head.lower_ in PERSON_PRONOUNS and head.pos_ == "PRON" and head.i not in ix.actor_at:
             for claim, sp in reversed(self._speaker_spans):  # "He added that ..." = the last person speaking
-                if claim.speaker is not None and sp is not None and ix.is_person(sp):
-                    return claim.speaker, sp
+                if claim.speaker is not None and (sp is None or not self._known_non_person(sp)):
+                    if sp is not None or claim.speaker.id is not None:
+                        return claim.speaker, sp
             person = ix.previous_actor(head.i, True)
             if person is not None:
                 head = person.root
         if head.lower_ in ("who", "which", "that") and head.head.dep_ == "relcl":
             head = head.head.head
         sp = ix.actor_at.get(head.i)
+        if sp is None and head.pos_ == "PROPN" and head.i - 1 in ix.actor_at:
+            prev = ix.actor_at[head.i - 1]  # NER cut the surname off: "[Amir Khan] Muttaqi"
+            if prev.end == head.i and ix.is_person(prev) and prev._.actor_id is None:
+                whole = self.doc[prev.start : head.i + 1]
+                role = self._role_in_text(whole)
+                return Speaker(id=None, name=whole.text, role=role, affiliation=self._affiliation_nearby(whole)), prev
         if sp is None:
             sp = next((ix.actor_at[t.i] for t in head.subtree if t.i in ix.actor_at and t.dep_ != "appos"), None)
             if sp is not None and sp.root.head.i != head.i and sp.root.i != head.i and head.pos_ == "NOUN":
@@ -113,10 +120,34 @@ class ClaimReader:
         ref = ix.ref_of_span(sp)
         actor = ix.actor_record(ref.id)
         role = getattr(actor, "role", None) or (sp._.role if sp.has_extension("role") else None)
+        if role is None and (ix.is_person(sp) or not self._known_non_person(sp)) and sp.label_ != "ORG":
+            role = self._role_in_text(sp)
         affiliation = getattr(actor, "affiliation", None)
         if affiliation is None and ix.is_person(sp):
             affiliation = self._affiliation_nearby(sp)
         return Speaker(id=ref.id, name=ref.name, role=role, affiliation=affiliation), sp
+
+    def _known_non_person(self, sp: Span) -> bool:
+        actor = self.ix.actor_record(sp._.actor_id)
+        if actor is not None:
+            return actor.type != "person"
+        return sp.label_ in ("GPE", "NORP", "LOC")  # NER's ORG is often a titled person ("Major General X")
+
+    def _role_in_text(self, sp: Span) -> str | None:
+        """Title words before the name ("Interior Minister", "spokesman") or its apposition ("Chairman"),
+        without the actor they belong to ("Taliban spokesman" -> "spokesman")."""
+        root = sp.root
+        title = next((c for c in reversed(list(root.lefts)) if c.dep_ == "compound" and c.i < sp.start), None)
+        if title is not None and title.pos_ in ("NOUN", "PROPN"):
+            words = [t for t in title.subtree if t.i <= title.i]
+            while words and (words[0].i in self.ix.actor_at or words[0].ent_type_ in ("GPE", "NORP", "ORG")):
+                words.pop(0)
+            if words:
+                return sp.doc[words[0].i : title.i + 1].text
+        for c in root.rights:
+            if c.dep_ == "appos" and c.pos_ in ("NOUN", "PROPN") and not c.ent_type_:
+                return c.text
+        return None
 
     def _by_role(self, head: Token) -> Span | None:
         """'the researcher' -> the person last introduced with that role."""
@@ -141,13 +172,19 @@ class ClaimReader:
             if c.dep_ in ("appos", "prep", "compound", "amod"):
                 for t in c.subtree:
                     other = self.ix.actor_at.get(t.i)
-                    if other is not None and other is not sp and not self.ix.is_person(other):
+                    if other is not None and other is not sp and self._org_like(other):
                         return other._.actor_id or other.text
         for t in self.doc[max(sp.start - 4, 0) : sp.start]:  # "Taliban spokesman X"
             other = self.ix.actor_at.get(t.i)
-            if other is not None and other is not sp and not self.ix.is_person(other):
+            if other is not None and other is not sp and self._org_like(other):
                 return other._.actor_id or other.text
         return None
+
+    def _org_like(self, sp: Span) -> bool:
+        """An affiliation: a resolved non-person actor, or an unresolved organisation / state name."""
+        if sp._.actor_id is not None:
+            return not self.ix.is_person(sp)
+        return sp.label_ in ("ORG", "GPE")
 
     # ---- content analysis ---------------------------------------------------------------------
 
@@ -195,6 +232,13 @@ class ClaimReader:
                     return r
         return cands[0][1]
 
+    def _bare_subject(self, content: Span) -> bool:
+        """The reported clause's subject is a common noun phrase naming no actor ("about 4,000 terrorists")."""
+        subj = next((c for c in content.root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is None or subj.pos_ != "NOUN":
+            return False
+        return not any(t.i in self.ix.actor_at for t in subj.subtree)
+
     # ---- reading ----------------------------------------------------------------------------------
 
     @staticmethod
@@ -220,14 +264,19 @@ class ClaimReader:
         speaker, sp = self._speaker(speaker_head)
         denies = self._denied_owner(content) if stance == "deny" else None
         subject = self._subject(content, speaker, denies)
-        if subject is None:  # "noting that about 4,000 terrorists moved": same topic as the speaker's last claim
+        if subject is None or self._bare_subject(content):
+            # "noting that about 4,000 terrorists moved": same topic as the speaker's last claim
             for prev in reversed(self.claims):
-                if prev.speaker and speaker and prev.speaker.name == speaker.name and prev.evidence.start >= sent.start_char - 400:
-                    subject = prev.subject
+                near = prev.evidence.start >= sent.start_char - 400
+                if near and prev.speaker and speaker and prev.speaker.name == speaker.name:
+                    subject = prev.subject or subject
                     break
         date_ = self.ix.date_near(tok)
         if date_ is None and tok.dep_ in ("advcl", "conj"):
             date_ = self.ix.date_near(tok.head)
+        if date_ is None:  # "..., stressing that": the date of the statement it continues
+            same = [c for c in self.claims if c.evidence.start == sent.start_char and c.speaker == speaker]
+            date_ = same[-1].date if same else None
         if date_ is None:
             date_ = self.ix.fallback_date()
         claim = Claim(

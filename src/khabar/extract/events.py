@@ -55,6 +55,9 @@ def lexicon() -> dict[str, Any]:
             by_lemma.setdefault((lemma, entry.get("pos", "VERB")), []).append(entry)
     data["by_lemma"] = by_lemma
     for key in ("threat_heads", "plan_heads", "denial_heads", "allegation_heads", "location_preps", "target_preps"):
+        bad = [w for w in data[key] if not isinstance(w, str)]
+        if bad:  # YAML reads a bare on / no / yes as a boolean
+            raise ValueError(f"triggers.yaml: {key}: quote {bad!r}")
         data[key] = list(data[key]) if key.endswith("preps") else set(data[key])
     data["count_words"] = {k: set(v) for k, v in data["count_words"].items()}
     verbs = _data("reporting_verbs.yaml")["verbs"]
@@ -163,6 +166,22 @@ def _threat_head(tok: Token) -> bool:
     return any(t.lemma_.lower() in heads for t in _verbal_path(tok)[:3])
 
 
+def _nominal_heads(tok: Token) -> list[Token]:
+    """tok and the nouns it is "of" / conjoined to ("the production ... and dissemination of
+    propaganda directed at X": the participle hangs on the first conjunct)."""
+    out = [tok]
+    t = tok
+    for _ in range(6):
+        if t.dep_ == "pobj" and t.head.lower_ == "of" and t.head.head.pos_ == "NOUN":
+            t = t.head.head
+        elif t.dep_ == "conj" and t.head.pos_ == "NOUN":
+            t = t.head
+        else:
+            break
+        out.append(t)
+    return out
+
+
 def _heading(sent: Span) -> bool:
     """A short line without end punctuation (the pipeline makes headings sentences of their own)."""
     last = sent[-1]
@@ -213,8 +232,8 @@ class EventReader:
                 actor = self._noun_actor(tok.head)
         else:
             actor = self._noun_actor(tok)
-            for c in tok.children:
-                if c.dep_ == "acl":  # "propaganda directed at X", "operation targeting X"
+            for c in [c for n in _nominal_heads(tok) for c in n.children]:
+                if c.dep_ == "acl" and target is None:  # "propaganda directed at X", "operation targeting X"
                     obj = next((g for g in c.children if g.dep_ in ("dobj", "obj")), None)
                     if obj is not None:
                         target = ix.phrase_ref(obj)
@@ -273,13 +292,16 @@ class EventReader:
             holders.append(subj)
         for holder in holders:
             found = []
-            for c in holder.children:
+            # the subject's place may sit deeper: "elements affiliated with ISIS in Tajikistan"
+            kids = [t for t in holder.subtree if t.dep_ == "prep"] if holder is subj else list(holder.children)
+            for c in kids:
                 if c.dep_ == "prep" and c.lower_ in preps:
+                    border = ix.border_with(c)
+                    if border is not None:
+                        return border
                     sp = ix.place_in(c)
                     if sp is not None:
                         found.append((preps.index(c.lower_), sp))
-                if c.dep_ == "advmod" and c.lower_ == "there":
-                    continue
             if found:
                 return ix.location(min(found, key=lambda x: x[0])[1])
         return None
@@ -354,24 +376,50 @@ class EventReader:
 
     @staticmethod
     def _merge(events: list[tuple[Token, Event]]) -> list[Event]:
-        """One event per (sentence, type): "an operation targeting a hideout" is one raid, not two."""
-        out: list[Event] = []
-        by_key: dict[tuple[int, str, str], Event] = {}
+        """Triggers linked in the parse are one event ("an operation targeting a hideout" is one raid);
+        an event "in that operation" takes the actor, place and date of the operation it names."""
+        out: list[tuple[Token, Event]] = []
         for tok, ev in events:
-            key = (tok.sent.start, ev.type, ev.status)
-            prev = by_key.get(key)
+            prev = next(
+                (p for p in out if p[1].type == ev.type and p[1].status == ev.status and _linked(p[0], tok)), None
+            )
             if prev is None:
-                by_key[key] = ev
-                out.append(ev)
+                out.append((tok, ev))
                 continue
-            for f in ("actor", "target", "location", "fatalities", "wounded", "arrested", "mode"):
-                if getattr(prev, f) is None and getattr(ev, f) is not None:
-                    setattr(prev, f, getattr(ev, f))
-            if prev.date is not None and prev.date.text is None and ev.date is not None:
-                prev.date = ev.date
-            prev.acled_type, prev.acled_subtype = acled_for(prev.type, prev.mode)
-            prev.confidence = max(prev.confidence, ev.confidence)
-        return out
+            _fill(prev[1], ev)
+        for tok, ev in out:
+            for c in tok.children:
+                pobj = next((g for g in c.children if g.dep_ == "pobj"), None) if c.dep_ == "prep" else None
+                if pobj is None:
+                    continue
+                host = next(
+                    (e for t, e in out if e is not ev and t.sent == tok.sent and t.lemma_ == pobj.lemma_), None
+                )
+                if host is not None:
+                    for f in ("actor", "location", "date"):
+                        if getattr(ev, f) is None or (f == "date" and ev.date.text is None):
+                            setattr(ev, f, getattr(host, f))
+                    if ev.actor is not None and host.actor is not None and ev.actor.id is None:
+                        ev.actor = host.actor
+        return [ev for _, ev in out]
+
+
+def _linked(a: Token, b: Token) -> bool:
+    """One trigger governs the other directly or through a preposition / participle."""
+    for x, y in ((a, b), (b, a)):
+        if y.head == x or (y.head.head == x and y.head.dep_ in ("prep", "acl", "relcl", "pobj")):
+            return True
+    return False
+
+
+def _fill(prev: Event, ev: Event) -> None:
+    for f in ("actor", "target", "location", "fatalities", "wounded", "arrested", "mode"):
+        if getattr(prev, f) is None and getattr(ev, f) is not None:
+            setattr(prev, f, getattr(ev, f))
+    if prev.date is not None and prev.date.text is None and ev.date is not None:
+        prev.date = ev.date
+    prev.acled_type, prev.acled_subtype = acled_for(prev.type, prev.mode)
+    prev.confidence = max(prev.confidence, ev.confidence)
 
 
 @Language.component("khabar_events")

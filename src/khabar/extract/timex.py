@@ -271,6 +271,14 @@ def candidate_spans(doc: Doc) -> list[Span]:
     return sorted(spans, key=lambda s: s.start)
 
 
+def _is_name(sp: Span) -> bool:
+    """"the September 11 attacks": a yearless day naming a noun to its right is a name, not a date."""
+    root = sp.root
+    if re.search(r"\b(1[6-9]\d\d|20\d\d)\b", sp.text):
+        return False
+    return root.dep_ in ("nmod", "compound", "amod") and root.head.i >= sp.end and root.head.pos_ == "NOUN"
+
+
 @Language.component("khabar_time")
 def time_component(doc: Doc) -> Doc:
     """Sets doc.spans["dates"] (span._.date) and doc._.doc_date."""
@@ -284,6 +292,8 @@ def time_component(doc: Doc) -> Doc:
         ref = date.fromisoformat(doc_date.end)
     out = []
     for sp in spans:
+        if _is_name(sp):
+            continue
         dv = resolve(sp.text, ref)
         if dv is None:
             continue
