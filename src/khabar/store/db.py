@@ -9,8 +9,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.dml import Insert
 
 DEFAULT_DB = "khabar.db"
 MIGRATIONS = "khabar.store:migrations"
@@ -24,6 +25,25 @@ def resolve_url(db: str | None = None) -> str:
             return "postgresql+psycopg://" + db.split("://", 1)[1]
         return db
     return "sqlite:///" + str(Path(db).expanduser())
+
+
+def insert_ignore(conn: Connection, table: Table) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING in the connection's dialect.
+
+    Concurrent ingesters (several processes on one PostgreSQL or SQLite store) may race to add the same
+    document, source or actor; the unique constraints decide and the loser's row is silently skipped
+    instead of aborting its whole transaction. Add .returning(<key column>) to learn whether the row went
+    in (rowcount is -1 on psycopg 3).
+    """
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"store: unsupported database dialect {conn.dialect.name!r}")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection

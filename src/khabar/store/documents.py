@@ -8,11 +8,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
 from khabar.model import Document
 from khabar.store import fulltext
+from khabar.store.db import insert_ignore
 from khabar.store.schema import doc_bands, document_sources, documents, near_duplicates
 
 
@@ -30,17 +31,13 @@ def document_exists(conn: Connection, doc_id: str) -> bool:
 
 
 def add_source(conn: Connection, doc: Document) -> bool:
-    """Record that doc (already stored) was seen at this origin; True when the origin is new."""
+    """Record that doc (already stored) was seen at this origin; True when the origin is new.
+
+    An upsert, not check-then-insert: two ingesters seeing the same origin at once must not both insert.
+    """
     key = _origin_key(doc.source, doc.url, doc.path)
-    exists = conn.execute(
-        select(document_sources.c.id).where(
-            document_sources.c.doc_id == doc.id, document_sources.c.origin_key == key
-        )
-    ).first()
-    if exists:
-        return False
-    conn.execute(
-        insert(document_sources).values(
+    res = conn.execute(
+        insert_ignore(conn, document_sources).values(
             doc_id=doc.id,
             source=doc.source,
             url=doc.url,
@@ -49,8 +46,9 @@ def add_source(conn: Connection, doc: Document) -> bool:
             seen_at=now_iso(),
             origin_key=key,
         )
+        .returning(document_sources.c.id)
     )
-    return True
+    return res.first() is not None
 
 
 def insert_document(
@@ -60,10 +58,12 @@ def insert_document(
     minhash: bytes | None = None,
     bands: Iterable[tuple[int, str]] = (),
     near: Sequence[tuple[str, float]] = (),
-) -> None:
+) -> bool:
     """Store a new document with its provenance, dedup signature and full-text entry.
 
-    The caller owns the transaction, so a document is either wholly stored or not at all.
+    The caller owns the transaction, so a document is either wholly stored or not at all. Returns False
+    when a document with this id is already stored (e.g. a concurrent ingester won the race): then only
+    this origin is added as a source of it, and nothing raises.
     """
     group = None
     if near:
@@ -71,8 +71,8 @@ def insert_document(
         group = conn.execute(
             select(documents.c.near_dup_group).where(documents.c.id == best)
         ).scalar_one_or_none() or best
-    conn.execute(
-        insert(documents).values(
+    res = conn.execute(
+        insert_ignore(conn, documents).values(
             id=doc.id,
             title=doc.title,
             url=doc.url,
@@ -88,20 +88,25 @@ def insert_document(
             near_dup_group=group,
             ingested_at=now_iso(),
         )
+        .returning(documents.c.id)
     )
+    inserted = res.first() is not None
     add_source(conn, doc)
+    if not inserted:
+        return False
     rows = [{"band": b, "hash": h, "doc_id": doc.id} for b, h in bands]
     if rows:
-        conn.execute(insert(doc_bands), rows)
+        conn.execute(insert_ignore(conn, doc_bands), rows)
     for other, sim in near:
         conn.execute(
-            insert(near_duplicates),
+            insert_ignore(conn, near_duplicates),
             [
                 {"doc_id": doc.id, "other_id": other, "similarity": sim},
                 {"doc_id": other, "other_id": doc.id, "similarity": sim},
             ],
         )
     fulltext.index_document(conn, doc.id, doc.title, doc.text)
+    return True
 
 
 def row_to_document(row: Any) -> Document:

@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from khabar.model import Actor, Claim, Event, Extraction, Place
+from khabar.store.db import insert_ignore  # concurrent writers may race on a new actor or place
 from khabar.store.documents import now_iso
 from khabar.store.schema import actors, claims, documents, events, mentions, places
 
@@ -36,7 +37,7 @@ def upsert_actors(conn: Connection, items: Iterable[Actor], origin: str = "text"
         }
         found = conn.execute(select(actors.c.origin).where(actors.c.id == a.id)).first()
         if found is None:
-            conn.execute(insert(actors).values(id=a.id, **values))
+            conn.execute(insert_ignore(conn, actors).values(id=a.id, **values))
         elif origin == "kb" or found.origin == "text":
             conn.execute(update(actors).where(actors.c.id == a.id).values(**values))
 
@@ -45,7 +46,7 @@ def upsert_places(conn: Connection, items: Iterable[Place]) -> None:
     for p in items:
         if conn.execute(select(places.c.id).where(places.c.id == p.id)).first() is None:
             conn.execute(
-                insert(places).values(
+                insert_ignore(conn, places).values(
                     id=p.id,
                     name=p.name,
                     country=p.country,
