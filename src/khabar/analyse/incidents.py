@@ -587,6 +587,60 @@ def list_incidents(
     return out
 
 
+def find_incidents(
+    conn: Connection,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    type: str | None = None,  # noqa: A002 - the CLI option's name
+    actor: str | None = None,
+    country: str | None = None,
+    min_sources: int = 1,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Incident summaries filtered through their member reports (any member matching counts), newest first.
+
+    since/until compare ISO (partial) dates with the report's event date, else its publication date;
+    actor matches an actor id or name on either side (actor or target) of a member report.
+    """
+    member = (
+        select(incident_events.c.event_id)
+        .join(events, events.c.id == incident_events.c.event_id)
+        .join(documents, documents.c.id == events.c.doc_id)
+        .where(incident_events.c.incident_id == incidents.c.id)
+    )
+    when = func.coalesce(events.c.date_start, documents.c.published)
+    conds: list[Any] = []
+    if since:
+        conds.append(when >= since)
+    if until:
+        conds.append(when <= until + "\uffff")
+    if type:
+        conds.append(events.c.type == type.upper())
+    if country:
+        conds.append(events.c.country == country.upper())
+    if actor:
+        a = actor.strip().lower()
+        conds.append(or_(func.lower(events.c.actor_id) == a, func.lower(events.c.actor_name) == a,
+                         func.lower(events.c.target_id) == a, func.lower(events.c.target_name) == a))
+    q = select(incidents).where(incidents.c.source_count >= min_sources)
+    if conds:
+        q = q.where(member.where(*conds).exists())
+    q = (
+        q.order_by(incidents.c.first_reported.desc(), incidents.c.source_count.desc(), incidents.c.id)
+        .limit(max(0, min(limit, 10_000)))
+        .offset(max(0, offset))
+    )
+    out = []
+    for r in conn.execute(q).all():
+        data = json.loads(r.data)
+        data.pop("reports", None)
+        data.pop("links", None)
+        out.append(data)
+    return out
+
+
 def get_incident(conn: Connection, incident_id: str) -> dict[str, Any] | None:
     """One incident with all its reports (by id or a unique id prefix), summarised from its live members.
 
