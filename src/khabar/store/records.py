@@ -290,9 +290,9 @@ def build_record(conn: Connection, doc_id: str, *, with_text: bool = False) -> d
     for r in cl_rows:
         actor_ids += [x for x in (r.speaker_id, r.subject_id, r.denies_id) if x]
     actor_ids = sorted(set(actor_ids))
-    actor_rows = conn.execute(select(actors).where(actors.c.id.in_(actor_ids))).all() if actor_ids else []
+    actor_rows = conn.execute(select(actors).where(actors.c.id.in_(actor_ids)).order_by(actors.c.id)).all() if actor_ids else []
     place_ids = sorted({m.place_id for m in ments if m.place_id} | {r.place_id for r in ev_rows if r.place_id})
-    place_rows = conn.execute(select(places).where(places.c.id.in_(place_ids))).all() if place_ids else []
+    place_rows = conn.execute(select(places).where(places.c.id.in_(place_ids)).order_by(places.c.id)).all() if place_ids else []
     rec: dict[str, Any] = {
         "id": d["id"],
         "url": d["url"],
