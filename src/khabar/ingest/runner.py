@@ -1,0 +1,209 @@
+"""Running an ingest: items in, one transaction per document, counts and clear failures out.
+
+Each document is stored in its own transaction (text, provenance, dedup bands, full-text entry), so an
+interrupted run keeps every committed document and no half-written one. Exact duplicates add a source
+row to the stored copy; near-duplicates are stored and linked. New documents (and stored ones never
+extracted, e.g. after an interrupted run) then go through extraction, unless extraction is off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from khabar.ingest.dedup import bands_of, find_near, signature
+from khabar.ingest.fetch import Fetcher
+from khabar.ingest.items import Item, Options
+from khabar.ingest.sources import iter_items
+from khabar.model import Document
+from khabar.store.documents import add_source, get_document, insert_document
+from khabar.store.schema import documents
+
+
+@dataclass
+class ExtractOptions:
+    enabled: bool = True
+    engine: str = "local"
+    workers: int = 1
+    scheduler: str | None = None
+    kb_paths: tuple[str, ...] = ()
+    place_paths: tuple[str, ...] = ()
+
+
+@dataclass
+class Counts:
+    new: int = 0
+    duplicate: int = 0
+    near: int = 0  # new documents linked to near-duplicates already stored
+    failed: int = 0
+    skipped: int = 0
+    extracted: int = 0
+    extract_failed: int = 0
+    interrupted: bool = False
+    new_ids: list[str] = field(default_factory=list)
+    incidents: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.extract_failed and not self.interrupted
+
+    def summary(self) -> str:
+        parts = [f"{self.new} new", f"{self.duplicate} duplicate", f"{self.failed} failed"]
+        if self.near:
+            parts[0] += f" ({self.near} linked to near-duplicates)"
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped")
+        text = ", ".join(parts)
+        if self.extracted or self.extract_failed:
+            text += f"; extracted {self.extracted}" + (
+                f", extraction failed for {self.extract_failed}" if self.extract_failed else "")
+        if self.interrupted:
+            text += "; INTERRUPTED (every stored document is complete; re-run to continue)"
+        return text
+
+
+def store_document(conn: Connection, doc: Document) -> tuple[str, list[tuple[str, float]]]:
+    """Store doc unless its text is already there: ("new", near-duplicates) or ("duplicate", [])."""
+    if conn.execute(select(documents.c.id).where(documents.c.id == doc.id)).first() is not None:
+        add_source(conn, doc)
+        return "duplicate", []
+    sig = signature(doc.text)
+    bands = bands_of(sig)
+    near = find_near(conn, sig, bands, exclude=doc.id)
+    insert_document(conn, doc, minhash=sig.tobytes(), bands=bands, near=near)
+    return "new", near
+
+
+def extraction_version(opts: ExtractOptions) -> str:
+    """The extraction pipeline's version string without building the pipeline twice."""
+    try:
+        from khabar.extract import pipeline
+
+        return pipeline._version(opts.kb_paths, opts.place_paths)  # noqa: SLF001 - same string as Pipeline.version
+    except Exception:  # noqa: BLE001 - the version is a label; never fail an ingest over it
+        from khabar import __version__
+
+        return f"khabar-{__version__}"
+
+
+class Runner:
+    """One ingest run against one store; err receives failure lines, progress goes there too."""
+
+    def __init__(self, engine: Engine, opts: Options | None = None, extract: ExtractOptions | None = None, *,
+                 err: Console | None = None, progress: bool = True, fetcher: Fetcher | None = None) -> None:
+        self.engine = engine
+        self.opts = opts or Options()
+        self.extract = extract or ExtractOptions(enabled=False)
+        self.err = err or Console(stderr=True, highlight=False)
+        self.show_progress = progress
+        self.fetcher = fetcher
+
+    def report(self, name: str, reason: str, kind: str = "failed") -> None:
+        colour = "red" if kind == "failed" else "yellow"
+        self.err.print(f"[{colour}]{kind}:[/{colour}] {escape(name)}: {escape(reason)}", soft_wrap=True)
+
+    def run(self, targets: Iterable[str], stdin: Any = None) -> Counts:
+        counts = Counts()
+        fetcher = self.fetcher or Fetcher(self.engine, self.opts)
+        pending: list[str] = []
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=self.err, transient=True, disable=not self.show_progress) as bar:
+            task = bar.add_task("ingesting")
+            try:
+                for item in iter_items(targets, self.opts, fetcher, stdin=stdin):
+                    self._one(item, counts, pending)
+                    bar.update(task, description=f"ingesting  new {counts.new}  duplicate {counts.duplicate}"
+                                                 f"  failed {counts.failed}")
+            except KeyboardInterrupt:
+                counts.interrupted = True
+            finally:
+                if self.fetcher is None:
+                    fetcher.close()
+            if self.extract.enabled and pending and not counts.interrupted:
+                self._extract(pending, counts, bar)
+        return counts
+
+    def _one(self, item: Item, counts: Counts, pending: list[str]) -> None:
+        if item.error is not None:
+            counts.failed += 1
+            self.report(item.name, item.error)
+            return
+        if item.doc is None:
+            counts.skipped += 1
+            return
+        try:
+            with self.engine.begin() as conn:
+                outcome, near = store_document(conn, item.doc)
+                unextracted = outcome == "duplicate" and conn.execute(
+                    select(documents.c.extracted_at).where(documents.c.id == item.doc.id)
+                ).scalar_one_or_none() is None
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a store error fails this item, not the run
+            counts.failed += 1
+            self.report(item.name, f"not stored: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            return
+        if outcome == "new":
+            counts.new += 1
+            counts.near += bool(near)
+            counts.new_ids.append(item.doc.id)
+            pending.append(item.doc.id)
+        else:
+            counts.duplicate += 1
+            if unextracted and item.doc.id not in pending:
+                pending.append(item.doc.id)
+        if item.on_stored is not None:
+            item.on_stored()
+
+    def _docs(self, ids: list[str]) -> Iterator[Document]:
+        for doc_id in ids:
+            with self.engine.connect() as conn:
+                doc = get_document(conn, doc_id)
+            if doc is not None:
+                yield doc
+
+    def _extract(self, ids: list[str], counts: Counts, bar: Progress) -> None:
+        from khabar.store.records import save_extraction
+
+        task = bar.add_task("extracting", total=len(ids))
+        version = extraction_version(self.extract)
+        x = self.extract
+        try:
+            from khabar.scale.engine import extract_stream
+
+            stream = extract_stream(self._docs(ids), engine=x.engine, workers=x.workers, scheduler=x.scheduler,
+                                    kb_paths=x.kb_paths, place_paths=x.place_paths)
+            for ext in stream:
+                with self.engine.begin() as conn:
+                    save_extraction(conn, ext, version)
+                counts.extracted += 1
+                bar.advance(task)
+        except KeyboardInterrupt:
+            counts.interrupted = True
+            return
+        except Exception as exc:  # noqa: BLE001 - documents stay stored; extraction can be re-run
+            counts.extract_failed = len(ids) - counts.extracted
+            self.report("extraction", f"{type(exc).__name__}: {exc}; {counts.extract_failed} documents "
+                                      "stored without extraction (re-ingest or `khabar extract` retries them)")
+            return
+        self._cluster(counts)
+
+    def _cluster(self, counts: Counts) -> None:
+        """Incremental incident clustering, when the analysis layer offers it; never fatal."""
+        try:
+            from khabar.analyse import incidents
+
+            cluster_pending = getattr(incidents, "cluster_pending", None)
+            if cluster_pending is None:
+                return
+            with self.engine.begin() as conn:
+                counts.incidents = cluster_pending(conn)
+        except Exception as exc:  # noqa: BLE001 - analysis problems must not fail an ingest
+            self.report("incident clustering", f"{type(exc).__name__}: {exc}", kind="warning")
