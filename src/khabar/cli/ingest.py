@@ -56,7 +56,7 @@ def ingest(state, targets: tuple[str, ...], follow: bool, max_bytes: int, encodi
     runner = Runner(state.engine(), opts, extract, err=err_console, progress=not no_progress)
     counts = runner.run(targets, stdin=sys.stdin.buffer if "-" in targets else None)
     if as_json:
-        print_json({k: v for k, v in vars(counts).items()})
+        print_json({k: v for k, v in vars(counts).items() if k != "doc_ids"})
     else:
         console.print(counts.summary(), soft_wrap=True)
     if counts.interrupted:

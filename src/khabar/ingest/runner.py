@@ -48,6 +48,7 @@ class Counts:
     extract_failed: int = 0
     interrupted: bool = False
     new_ids: list[str] = field(default_factory=list)
+    doc_ids: list[str] = field(default_factory=list)  # every document the run saw (new or duplicate)
     incidents: dict[str, Any] | None = None
 
     @property
@@ -150,6 +151,7 @@ class Runner:
             counts.failed += 1
             self.report(item.name, f"not stored: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
             return
+        counts.doc_ids.append(item.doc.id)
         if outcome == "new":
             counts.new += 1
             counts.near += bool(near)
