@@ -25,15 +25,15 @@ from khabar.export.select import (
     iter_event_rows,
 )
 
-S, I, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+S, N, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()  # string, integer, float, bool
 
 EVENTS = pa.schema([
     ("id", S), ("doc_id", S), ("type", S), ("mode", S), ("acled_type", S), ("acled_subtype", S), ("status", S),
     ("actor_id", S), ("actor_name", S), ("actor_type", S), ("target_id", S), ("target_name", S),
     ("target_type", S), ("place_id", S), ("location_name", S), ("country", S), ("admin1", S), ("lat", F),
-    ("lon", F), ("geo_precision", S), ("geonames_id", I), ("date_start", S), ("date_end", S),
-    ("date_precision", S), ("fatalities", I), ("wounded", I), ("arrested", I), ("evidence_text", S),
-    ("evidence_start", I), ("evidence_end", I), ("confidence", F), ("trigger", S),
+    ("lon", F), ("geo_precision", S), ("geonames_id", N), ("date_start", S), ("date_end", S),
+    ("date_precision", S), ("fatalities", N), ("wounded", N), ("arrested", N), ("evidence_text", S),
+    ("evidence_start", N), ("evidence_end", N), ("confidence", F), ("trigger", S),
     ("source", S), ("url", S), ("published", S),
 ])
 CLAIMS = pa.schema([
@@ -41,7 +41,7 @@ CLAIMS = pa.schema([
     ("speaker_affiliation", S), ("verb", S), ("stance", S), ("content", S), ("subject_id", S),
     ("subject_name", S), ("quantity_value", F), ("quantity_unit", S), ("quantity_approximate", B),
     ("quantity_text", S), ("date_start", S), ("date_end", S), ("date_precision", S), ("denies_id", S),
-    ("denies_name", S), ("denies_claim", S), ("evidence_text", S), ("evidence_start", I), ("evidence_end", I),
+    ("denies_name", S), ("denies_claim", S), ("evidence_text", S), ("evidence_start", N), ("evidence_end", N),
     ("confidence", F),
 ])
 ACTORS = pa.schema([
@@ -50,7 +50,7 @@ ACTORS = pa.schema([
 ])
 DOCUMENTS = pa.schema([
     ("id", S), ("title", S), ("url", S), ("source", S), ("author", S), ("published", S), ("language", S),
-    ("path", S), ("length", I), ("ingested_at", S), ("extracted_at", S), ("extract_version", S),
+    ("path", S), ("length", N), ("ingested_at", S), ("extracted_at", S), ("extract_version", S),
 ])
 
 
