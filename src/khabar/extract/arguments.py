@@ -41,6 +41,17 @@ def reporting_lemmas() -> frozenset[str]:
     return frozenset(k for k in yaml.safe_load(text)["verbs"] if " " not in k)
 
 
+PLACE_PREPS = {"in", "near", "at", "into", "across", "around", "outside", "inside", "within", "along", "to"}
+# Definite descriptions that refer back to the last organisation named ("the group stormed ...").
+GROUP_NOUNS = {"group", "organization", "organisation", "movement", "militia", "faction", "outfit", "network"}
+
+
+def _after_place_prep(e: Span) -> bool:
+    """"near Mopti", "in Gwoza": an unresolved GPE after a locative preposition is a place, not an actor."""
+    root = e.root
+    return root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPS
+
+
 @dataclass
 class DocIndex:
     """Token -> span lookups built once per document."""
@@ -66,14 +77,15 @@ class DocIndex:
                 for t in sp:
                     target.setdefault(t.i, sp)
         for e in doc.ents:  # NER stands in where resolution gave nothing
+            placed = any(t.i in ix.place_at for t in e)  # by the place stage
+            if e.label_ in PLACE_ENT_LABELS and not placed:
+                for t in e:
+                    ix.place_at[t.i] = e
             if e.label_ in ACTOR_ENT_LABELS and not any(t.i in ix.actor_at for t in e):
-                if e.label_ == "GPE" and any(t.i in ix.place_at for t in e):
+                if e.label_ == "GPE" and (placed or _after_place_prep(e)):
                     continue
                 for t in e:
                     ix.actor_at[t.i] = e
-            if e.label_ in PLACE_ENT_LABELS and not any(t.i in ix.place_at for t in e):
-                for t in e:
-                    ix.place_at[t.i] = e
         return ix
 
     # ---- actors -------------------------------------------------------------------------------
@@ -90,16 +102,25 @@ class DocIndex:
         actor = self.actor_record(sp._.actor_id)
         return (actor is not None and actor.type == "person") or sp.label_ == "PERSON"
 
-    def previous_actor(self, before: int, person: bool) -> Span | None:
+    def previous_actor(self, before: int, person: bool, armed: bool = False) -> Span | None:
+        """The last actor of the right kind before a token; armed=True prefers armed groups ("the group")."""
         seen = set()
+        fallback = None
         for i in range(before - 1, -1, -1):
             sp = self.actor_at.get(i)
             if sp is None or id(sp) in seen:
                 continue
             seen.add(id(sp))
-            if self.is_person(sp) == person and sp.label_ != "NORP":
+            if self.is_person(sp) != person or sp.label_ == "NORP":
+                continue
+            if not armed:
                 return sp
-        return None
+            actor = self.actor_record(sp._.actor_id)
+            if actor is not None and actor.type == "armed_group":
+                return sp
+            if actor is None and sp.label_ == "ORG" and fallback is None:
+                fallback = sp
+        return fallback
 
     def affiliation_ref(self, person: Span) -> Ref | None:
         actor = self.actor_record(person._.actor_id)
@@ -131,7 +152,13 @@ class DocIndex:
                 if person is not None and self.affiliation_ref(person) is not None:
                     return self.affiliation_ref(person)
             if deep or t is head:
-                queue.extend(c for c in t.children if c.dep_ not in CLAUSE_DEPS)
+                queue.extend(
+                    c for c in t.children
+                    if c.dep_ not in CLAUSE_DEPS and not (c.dep_ == "prep" and c.lower_ in PLACE_PREPS)
+                )
+        if head.lemma_.lower() in GROUP_NOUNS and any(c.lower_ in ("the", "this", "that") for c in head.children):
+            sp = self.previous_actor(head.i, False, armed=True)
+            return self.ref_of_span(sp) if sp is not None else None
         return None
 
     def _reporter_of(self, pron: Token) -> Ref | None:
@@ -166,6 +193,8 @@ class DocIndex:
         span = self.doc[head.left_edge.i : head.right_edge.i + 1]
         if len(span) > 8:  # long phrase: the head with its own modifiers
             span = self.doc[head.left_edge.i : head.i + 1]
+        if len(span) > 1 and span[-1].dep_ == "case":  # "the government's"
+            span = span[:-1]
         name = span.text.strip(" ,.;")
         return Ref(id=None, name=name) if name else None
 

@@ -109,6 +109,8 @@ class ClaimReader:
             sp = next((ix.actor_at[t.i] for t in head.subtree if t.i in ix.actor_at and t.dep_ != "appos"), None)
             if sp is not None and sp.root.head.i != head.i and sp.root.i != head.i and head.pos_ == "NOUN":
                 sp = None  # "the report published by X": X is not the speaker
+        if sp is not None and sp.label_ == "NORP" and sp._.actor_id is None:
+            sp = None  # "the Somali government": the adjective alone names no speaker
         if sp is None and head.pos_ == "NOUN" and any(c.lower_ == "the" for c in head.children):
             sp = self._by_role(head)
         if sp is None:
@@ -140,7 +142,11 @@ class ClaimReader:
         title = next((c for c in reversed(list(root.lefts)) if c.dep_ == "compound" and c.i < sp.start), None)
         if title is not None and title.pos_ in ("NOUN", "PROPN"):
             words = [t for t in title.subtree if t.i <= title.i]
-            while words and (words[0].i in self.ix.actor_at or words[0].ent_type_ in ("GPE", "NORP", "ORG")):
+            while words and (
+                words[0].i in self.ix.actor_at
+                or words[0].ent_type_ in ("GPE", "NORP", "ORG")
+                or words[0].dep_ in ("case", "det", "punct", "poss")
+            ):
                 words.pop(0)
             if words:
                 return sp.doc[words[0].i : title.i + 1].text
@@ -159,9 +165,9 @@ class ClaimReader:
                 continue
             seen.add(id(sp))
             actor = self.ix.actor_record(sp._.actor_id)
-            role = (getattr(actor, "role", None) or "").lower()
-            near = self.doc[sp.end : min(sp.end + 6, len(self.doc))].text.lower()
-            if lemma in role or lemma in near:
+            role = (getattr(actor, "role", None) or sp._.role or "").lower().split()
+            appos = [c.lemma_.lower() for c in sp.root.children if c.dep_ == "appos"]
+            if (role and role[-1].rstrip("s") == lemma) or lemma in appos:  # "the spokesman", not "the army"
                 return sp
         return None
 
@@ -194,6 +200,8 @@ class ClaimReader:
             sp = self.ix.actor_at.get(t.i)
             if sp is not None and id(sp) not in seen:
                 seen.add(id(sp))
+                if sp._.actor_id is None and t.i in self.ix.place_at:
+                    continue  # an unresolved place name ("in the Mopti region") is not what the claim is about
                 out.append((t, self.ix.ref_of_span(sp)))
         return out
 
@@ -203,7 +211,8 @@ class ClaimReader:
             if t.lemma_.lower() in nouns:
                 for c in t.children:
                     if c.dep_ == "poss" or (c.dep_ == "prep" and c.lower_ in ("of", "by", "from")):
-                        ref = self.ix.actor_of(c if c.dep_ == "poss" else next(iter(c.children), c), deep=True)
+                        owner = c if c.dep_ == "poss" else next(iter(c.children), c)
+                        ref = self.ix.phrase_ref(owner)
                         if ref is not None:
                             return ref
         return None
@@ -326,30 +335,54 @@ class ClaimReader:
         return self.claims
 
     def _link_denials(self) -> None:
-        """Point each denial at the claim it rejects: same owner, same figure when there is one."""
+        """Point each denial at the claim it rejects: the named owner's claim (its figure breaks ties),
+        else a claim stating the figure the denial rejects."""
         for i, c in enumerate(self.claims):
             if c.stance != "deny":
                 continue
-            owners = {x for x in ((c.denies.id, c.denies.name) if c.denies else ()) if x}
-            best, best_score = None, 0
+            owners = {_norm(x) for x in ((c.denies.id, c.denies.name) if c.denies else ()) if x}
+            by_owner: list[tuple[int, int]] = []
+            by_content: list[tuple[int, int]] = []
             for j, other in enumerate(self.claims):
                 if j == i or other.stance == "deny" or other.speaker is None:
                     continue
                 s = other.speaker
-                score = 2 * bool(owners & {x for x in (s.id, s.name, s.affiliation) if x})
+                score = 0
                 if c.quantity and other.quantity and c.quantity.value == other.quantity.value:
                     score += 2
-                if c.subject and other.subject and c.subject.id == other.subject.id:
+                if c.subject and other.subject and _same(c.subject, other.subject):
                     score += 1
-                if score > best_score and (owners and score >= 3 or not owners and score >= 3):
-                    best, best_score = j, score
-            if best is not None:
-                c.denies_claim = best  # index, turned into an id once ids are assigned
-                if c.denies is None:
-                    s = self.claims[best].speaker
-                    aff = s.affiliation if s else None
-                    known = self.ix.actor_record(aff)
-                    c.denies = Ref(id=aff if known else None, name=known.name if known else (aff or s.name))
+                if any(_overlaps(o, _norm(x)) for o in owners for x in (s.id, s.name, s.affiliation) if x):
+                    by_owner.append((score, j))
+                elif score >= 2:  # the same figure
+                    by_content.append((score, j))
+            pool = by_owner or by_content
+            if not pool:
+                continue
+            best = max(pool, key=lambda x: (x[0], -abs(x[1] - i)))[1]
+            c.denies_claim = best  # index, turned into an id once ids are assigned
+            if c.denies is None:
+                s = self.claims[best].speaker
+                aff = s.affiliation if s else None
+                known = self.ix.actor_record(aff)
+                c.denies = Ref(id=aff if known else None, name=known.name if known else (aff or s.name))
+
+
+def _norm(name: str) -> str:
+    name = name.lower().strip()
+    return name[4:] if name.startswith("the ") else name
+
+
+def _overlaps(owner: str, name: str) -> bool:
+    """"the army" owns a claim by "the Malian army": one name ends the other."""
+    if owner == name or name.endswith(" " + owner) or owner.endswith(" " + name):
+        return True
+    head = owner.split()[-1] if owner else ""
+    return len(head) > 3 and head in name.split()  # "the government" / "Government of Somalia"
+
+
+def _same(a: Ref, b: Ref) -> bool:
+    return a.id == b.id if a.id and b.id else _norm(a.name) == _norm(b.name)
 
 
 @Language.component("khabar_claims")

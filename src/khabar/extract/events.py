@@ -60,6 +60,9 @@ def lexicon() -> dict[str, Any]:
             raise ValueError(f"triggers.yaml: {key}: quote {bad!r}")
         data[key] = list(data[key]) if key.endswith("preps") else set(data[key])
     data["count_words"] = {k: set(v) for k, v in data["count_words"].items()}
+    data["symmetric_types"] = set(data.get("symmetric_types") or ())
+    data["armed_targets"] = set(data.get("armed_targets") or ())
+    data["patient_is_actor"] = set(data.get("patient_is_actor") or ())
     verbs = _data("reporting_verbs.yaml")["verbs"]
     data["reporting"] = {v.split()[0] for v in verbs}
     return data
@@ -102,12 +105,35 @@ def _matches(entry: dict, tok: Token) -> bool:
 
 
 def _mode(entry: dict, tok: Token) -> str | None:
+    """A modifier of the trigger ("missile attacks") or of its subject ("a suicide bomber killed")."""
     lex = lexicon()
+    by_child = entry.get("modes_by_child") or {}
     for c in tok.children:
-        m = (entry.get("modes_by_child") or {}).get(c.lemma_.lower())
+        m = by_child.get(c.lemma_.lower()) if c.dep_ != "nsubj" else None
+        if m:
+            return m
+    subj = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+    for t in subj.subtree if subj is not None else ():
+        m = by_child.get(t.lemma_.lower())
         if m:
             return m
     return lex["mode_by_lemma"].get(tok.lemma_.lower()) or entry.get("mode")
+
+
+def _weaker(old: Any, new: Any) -> bool:
+    """An empty field, or a name the text gave without resolving it, yields to a resolved one."""
+    if old is None:
+        return True
+    old_id = getattr(old, "id", None) or getattr(old, "place_id", None)
+    new_id = getattr(new, "id", None) or getattr(new, "place_id", None)
+    return old_id is None and new_id is not None
+
+
+def _armed_target(target: Ref | None) -> bool:
+    if target is None:
+        return False
+    words = set(target.name.lower().replace("-", " ").split())
+    return bool(words & lexicon()["armed_targets"])
 
 
 def _chain(tok: Token, limit: int = 8) -> list[Token]:
@@ -183,11 +209,15 @@ def _nominal_heads(tok: Token) -> list[Token]:
 
 
 def _heading(sent: Span) -> bool:
-    """A short line without end punctuation (the pipeline makes headings sentences of their own)."""
-    last = sent[-1]
-    while last.is_space and last.i > sent.start:
-        last = last.nbor(-1)
-    return len(sent) <= 8 and not (last.is_punct and last.text in ".!?\"”’)")
+    """A headline or section title: a line ending without end punctuation (the pipeline has already
+    re-flowed wrapped lines, so such a line is not part of a sentence). Headlines repeat the body."""
+    words = [t for t in sent if not t.is_space]
+    if not words or len(words) > 16:
+        return False
+    last = words[-1]
+    if last.is_punct and last.text in ".!?\"”’)":
+        return False
+    return "\n" in last.whitespace_ or last.i + 1 >= len(sent.doc) or sent.doc[last.i + 1].is_space
 
 
 class EventReader:
@@ -230,6 +260,13 @@ class EventReader:
                 target = ix.phrase_ref(obj) if obj is not None else None
             if tok.dep_ == "acl" and actor is None:  # "an operation targeting X" -> the operation's actor
                 actor = self._noun_actor(tok.head)
+            if actor is None and is_passive(tok) and agent_of(tok) is None and target is not None:
+                if _coarse(tok) == "VERB" and tok.lemma_.lower() in self.lex["patient_is_actor"]:
+                    actor, target = target, None  # "the army had been deployed": the army moves
+            if actor is None:  # "security forces killed": unresolved, but named in the text
+                subj = subject_of(tok) if not is_passive(tok) else agent_of(tok)
+                if subj is not None and subj.pos_ == "NOUN":
+                    actor = ix.phrase_ref(subj)
         else:
             actor = self._noun_actor(tok)
             for c in [c for n in _nominal_heads(tok) for c in n.children]:
@@ -251,6 +288,27 @@ class EventReader:
         if actor and target and actor.name == target.name:
             target = None
         return actor, target
+
+    def _counterpart(self, tok: Token, actor: Ref | None, entry: dict) -> Ref | None:
+        """Symmetric events (agree, meet): the other party is the subject's conjunct ("Pakistan and
+        Afghanistan signed") or a "with" phrase; the signed treaty itself is no target."""
+        ix = self.ix
+        subj = subject_of(tok) if _coarse(tok) == "VERB" else None
+        if subj is not None:
+            for c in subj.children:
+                if c.dep_ == "conj":
+                    ref = ix.actor_of(c)
+                    if ref is not None and (actor is None or ref.name != actor.name):
+                        return ref
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ == "with":
+                pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
+                if pobj is not None:
+                    return ix.actor_of(pobj)
+        if entry.get("object"):
+            return None
+        obj = next((c for c in tok.children if c.dep_ in ("dobj", "obj")), None)
+        return ix.actor_of(obj) if obj is not None else None
 
     def _noun_actor(self, tok: Token) -> Ref | None:
         ix = self.ix
@@ -286,6 +344,7 @@ class EventReader:
         ix = self.ix
         preps = self.lex["location_preps"]
         holders = [tok, *[c for c in tok.children if c.dep_ in ("acl", "dobj", "obj", "nsubjpass")]]
+        holders += [c for c in tok.children if c.dep_ == "conj" and c.pos_ == "VERB"]  # "killed 9 and wounded 21 in X"
         holders += _verbal_path(tok)[:2]
         subj = subject_of(tok) if _coarse(tok) == "VERB" else None
         if subj is not None:
@@ -338,6 +397,8 @@ class EventReader:
                 etype, mode = "THREATEN", etype.lower()
             sent = tok.sent
             actor, target = self._actor_target(tok)
+            if etype in self.lex["symmetric_types"]:
+                target = self._counterpart(tok, actor, entry)
             location = self._location(tok)
             date_ = self.ix.date_for(_chain(tok, 4), sent)
             status = _status(tok, etype, date_, doc_date)
@@ -369,10 +430,38 @@ class EventReader:
                 trigger=tok.text,
             )
             events.append((tok, ev))
+        events = self._fold_rementions(events)
         merged = self._merge(events)
+        for ev in merged:  # ACLED: an attack on soldiers, police or a base is a battle, not violence against civilians
+            if ev.acled_type == "Violence against civilians" and ev.mode != "abduct" and _armed_target(ev.target):
+                ev.acled_type, ev.acled_subtype = "Battles", "Armed clash"
         for n, ev in enumerate(merged, 1):
             ev.id = f"{self.key}-e{n}"
         return merged
+
+    @staticmethod
+    def _fold_rementions(events: list[tuple[Token, Event]]) -> list[tuple[Token, Event]]:
+        """"The attack", "the bombing" after an event of that type was reported is the same event:
+        what the later sentence adds (who claimed it, where) fills the earlier record."""
+        out: list[tuple[Token, Event]] = []
+        for tok, ev in events:
+            definite = _coarse(tok) == "NOUN" and any(
+                c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children
+            )
+            earlier = None
+            if definite:
+                earlier = next(
+                    (e for t, e in reversed(out) if e.type == ev.type and t.sent.start < tok.sent.start
+                     and tok.sent.start - t.sent.start < 120),
+                    None,
+                )
+            if earlier is None:
+                out.append((tok, ev))
+                continue
+            for f in ("actor", "location", "target"):
+                if getattr(ev, f) is not None and _weaker(getattr(earlier, f), getattr(ev, f)):
+                    setattr(earlier, f, getattr(ev, f))
+        return out
 
     @staticmethod
     def _merge(events: list[tuple[Token, Event]]) -> list[Event]:

@@ -54,6 +54,7 @@ _FUNCTION_WORDS = frozenset(
     "its his her their our your my this these those is are was were be been has have had will would "
     "not no nor near after before between about against".split()
 )
+_ENDERS = frozenset(".!?:;\"'”’)]…")
 _TERMINAL = re.compile(r"[.!?\"”’)]\s*$")
 
 
@@ -97,10 +98,15 @@ def reflow(text: str) -> str:
 
 @Language.component("khabar_layout")
 def layout_component(doc: Doc) -> Doc:
-    """A newline left after reflow ends a sentence (headings, paragraphs): tell the parser so."""
+    """A newline left after reflow ends a sentence (headings, paragraphs); a sentence never starts right
+    after a word inside a line (the small parser splits headlines such as "Gunmen kill 12 soldiers in |
+    central Mali"). Both are constraints the parser keeps."""
     for tok in doc[:-1]:
+        nxt = doc[tok.i + 1]
         if "\n" in tok.whitespace_ or (tok.is_space and "\n" in tok.text):
-            doc[tok.i + 1].is_sent_start = True
+            nxt.is_sent_start = True
+        elif not tok.is_space and not nxt.is_space and tok.text[-1] not in _ENDERS:
+            nxt.is_sent_start = False
     return doc
 
 
