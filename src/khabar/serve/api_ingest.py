@@ -7,14 +7,13 @@ written. A stored document is extracted at once, so it appears on the map and ti
 from __future__ import annotations
 
 import hmac
+import io
 import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from khabar.serve.deps import Conn  # noqa: F401 - re-exported for symmetry with the read routers
-from khabar.store.documents import add_source, document_exists, insert_document
 from khabar.store.records import save_extraction
 
 MAX_TEXT = 2_000_000
@@ -60,19 +59,21 @@ def _pipeline(request: Request):  # noqa: ANN202 - extract.pipeline.Pipeline, lo
         return pipe
 
 
-def store_document(request: Request, doc: Any) -> dict[str, Any]:
-    """Insert and extract one Document (or add a source to the stored copy) in one transaction."""
+def store_posted(request: Request, doc: Any) -> dict[str, Any]:
+    """Store one Document as `khabar ingest` does (exact and near duplicates handled), then extract it."""
+    from khabar.ingest.runner import store_document
+
     engine = request.app.state.engine
     with engine.begin() as conn:
-        if document_exists(conn, doc.id):
-            added = add_source(conn, doc)
-            return {"id": doc.id, "created": False, "new_source": added}
+        outcome, near = store_document(conn, doc)
+    if outcome != "new":
+        return {"id": doc.id, "created": False}
     pipe = _pipeline(request)
     ext = pipe.extract(doc)
     with engine.begin() as conn:
-        insert_document(conn, doc)
         save_extraction(conn, ext, pipe.version)
-    return {"id": doc.id, "created": True, "events": len(ext.events), "claims": len(ext.claims)}
+    return {"id": doc.id, "created": True, "near_duplicates": [n for n, _ in near], "events": len(ext.events),
+            "claims": len(ext.claims)}
 
 
 @router.post("/documents", status_code=201, summary="Ingest and extract one posted document")
@@ -83,29 +84,21 @@ def post_document(request: Request, body: DocumentIn) -> dict[str, Any]:
         doc = make_document(body.text, **body.model_dump(exclude={"text"}))
     except IngestError as exc:
         raise HTTPException(400, f"text: {exc}") from exc
-    return store_document(request, doc)
+    return store_posted(request, doc)
 
 
-@router.post("/ingest/urls", summary="Fetch, ingest and extract web pages (one result per URL)")
+@router.post("/ingest/urls", summary="Fetch, ingest and extract pages or feeds, as `khabar ingest URL...` does")
 def post_urls(request: Request, body: UrlsIn) -> dict[str, Any]:
-    from khabar.ingest.fetch import Fetcher, is_url
-    from khabar.ingest.html import html_document
-    from khabar.ingest.items import Options
-    from khabar.ingest.normalize import IngestError
+    from rich.console import Console
 
-    results: list[dict[str, Any]] = []
-    fetcher = Fetcher(request.app.state.engine, Options())
-    try:
-        for url in body.urls:
-            if not is_url(url):
-                results.append({"url": url, "error": "not an http(s) URL"})
-                continue
-            try:
-                resp = fetcher.get(url, conditional=False)
-                doc = html_document(resp.content, url=resp.url)
-                results.append({"url": url, **store_document(request, doc)})
-            except IngestError as exc:
-                results.append({"url": url, "error": str(exc)})
-    finally:
-        fetcher.close()
-    return {"results": results, "stored": sum(1 for r in results if r.get("created"))}
+    from khabar.ingest.fetch import is_url
+    from khabar.ingest.runner import ExtractOptions, Runner
+
+    bad = [u for u in body.urls if not is_url(u)]
+    if bad:
+        raise HTTPException(400, f"urls: not an http(s) URL: {bad[0][:200]}")
+    log = Console(file=io.StringIO(), highlight=False, width=200)
+    counts = Runner(request.app.state.engine, extract=ExtractOptions(enabled=True), err=log,
+                    progress=False).run(body.urls)
+    return {"summary": counts.summary(), "new": counts.new_ids, "documents": counts.doc_ids,
+            "failed": counts.failed, "errors": [ln for ln in log.file.getvalue().splitlines() if ln.strip()]}

@@ -1,0 +1,326 @@
+"""REST API over a real store: fixture articles through the extraction pipeline into a SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from fixtures.serve.build_store import build_store
+from khabar.cli.base import cli
+from khabar.extract.pipeline import load_pipeline
+from khabar.serve.app import create_app
+from khabar.serve.highlight import Mark, highlight
+from khabar.store import db as store_db
+from khabar.store.schema import documents, events
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="module")
+def pipeline():  # noqa: ANN201
+    return load_pipeline()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, pipeline) -> Iterator[dict]:  # noqa: ANN001
+    path = tmp_path_factory.mktemp("serve") / "khabar.db"
+    info = build_store(path, pipeline)
+    info["path"] = str(path)
+    yield info
+    store_db.close_all()
+
+
+@pytest.fixture(scope="module")
+def client(store: dict) -> TestClient:
+    return TestClient(create_app(store["path"]))
+
+
+def count(store: dict, table) -> int:  # noqa: ANN001
+    with store_db.open_store(store["path"]).connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+# ---- reading --------------------------------------------------------------------------------------
+
+
+def test_stats_count_what_the_pipeline_stored(client: TestClient, store: dict) -> None:
+    s = client.get("/api/stats").json()
+    assert s["documents"] == len(store["docs"]) + 1
+    assert s["events"] == store["events"] == sum(s["events_by_type"].values())
+    assert s["claims"] == store["claims"] > 0
+
+
+def test_events_pages_are_disjoint_sorted_and_complete(client: TestClient) -> None:
+    first = client.get("/api/events", params={"limit": 5, "sort": "date"}).json()
+    total = first["total"]
+    assert total > 10 and len(first["items"]) == 5
+    seen, offset = [], 0
+    while offset < total:
+        page = client.get("/api/events", params={"limit": 7, "offset": offset, "sort": "date"}).json()
+        seen += page["items"]
+        offset += 7
+    assert len({e["id"] for e in seen}) == total
+    dates = [e["date"]["start"] for e in seen if e["date"]]
+    assert dates == sorted(dates)
+    newest = client.get("/api/events", params={"limit": 1, "sort": "-date"}).json()["items"][0]
+    assert newest["date"]["start"] == max(dates)
+
+
+def test_event_filters(client: TestClient) -> None:
+    assault = client.get("/api/events", params={"type": "ASSAULT", "limit": 500}).json()
+    assert assault["total"] > 1 and {e["type"] for e in assault["items"]} == {"ASSAULT"}
+    kabul = client.get("/api/events", params={"bbox": "69,34,70,35"}).json()
+    assert [e["id"] for e in kabul["items"]] == ["ev-xss-kabul"]
+    assert client.get("/api/events", params={"actor": "taliban", "target": "iskp"}).json()["total"] >= 1
+    assert client.get("/api/events", params={"country": "af", "min_confidence": 0.85}).json()["total"] == 1
+    march = client.get("/api/events", params={"since": "2023-03", "until": "2023-03-31", "limit": 500}).json()
+    assert march["total"] >= 2
+    assert all(e["date"]["end"] >= "2023-03" and e["date"]["start"] <= "2023-03-31\uffff" for e in march["items"])
+    assert client.get("/api/events", params={"status": "denied-nothing"}).json()["total"] == 0
+
+
+@pytest.mark.parametrize("params, status", [
+    ({"limit": 501}, 422), ({"limit": 0}, 422), ({"since": "last week"}, 422), ({"bbox": "1,2,3"}, 400),
+    ({"bbox": "10,50,0,40"}, 400), ({"bbox": "nan,0,1,1"}, 400), ({"min_confidence": 2}, 422),
+    ({"sort": "id"}, 422), ({"actor": "x" * 201}, 422),
+])
+def test_bad_event_parameters_are_client_errors(client: TestClient, params: dict, status: int) -> None:
+    assert client.get("/api/events", params=params).status_code == status
+
+
+def test_events_as_csv_and_geojson(client: TestClient, store: dict) -> None:
+    r = client.get("/api/events.csv", params={"type": "ASSAULT"})
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    total = client.get("/api/events", params={"type": "ASSAULT"}).json()["total"]
+    assert len(rows) == total and rows[0]["type"] == "ASSAULT"
+    geo = client.get("/api/events.geojson").json()
+    assert geo["type"] == "FeatureCollection"
+    assert len(geo["features"]) == store["geolocated"] >= 1
+    kabul = next(f for f in geo["features"] if f["id"] == "ev-xss-kabul")
+    assert kabul["geometry"]["coordinates"] == [69.1723, 34.5281]
+    assert kabul["properties"]["evidence"].startswith("Taliban forces attacked")
+
+
+def test_csv_cells_cannot_become_formulas() -> None:
+    from khabar.serve.api_events import _csv_safe
+
+    assert _csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _csv_safe("Kabul") == "Kabul" and _csv_safe(3) == 3
+
+
+def test_timeline_counts_every_dated_event_once(client: TestClient) -> None:
+    t = client.get("/api/timeline").json()
+    total = client.get("/api/events").json()["total"]
+    assert sum(t["totals"]) + t["undated"] == total
+    assert t["weeks"] == sorted(t["weeks"])
+    assert all(len(v) == len(t["weeks"]) for v in t["series"].values())
+    only = client.get("/api/timeline", params={"type": "ASSAULT"}).json()
+    assert set(only["types"]) == {"ASSAULT"}
+
+
+def test_document_record_by_id_and_prefix(client: TestClient, store: dict) -> None:
+    doc = store["docs"][0]
+    rec = client.get(f"/api/documents/{doc.id[:10]}").json()
+    assert rec["id"] == doc.id and rec["text"] == doc.text and rec["title"] == doc.title
+    assert rec["events"] and all(doc.text[e["evidence"]["start"]:e["evidence"]["end"]] == e["evidence"]["text"]
+                                 for e in rec["events"])
+    assert rec["sources"][0]["source"] == "Fixture Wire"
+    assert "text" not in client.get(f"/api/documents/{doc.id}", params={"text": False}).json()
+    assert client.get("/api/documents/0000000000").status_code == 404
+
+
+def test_document_listing_and_full_text_search(client: TestClient) -> None:
+    listing = client.get("/api/documents", params={"limit": 2}).json()
+    assert len(listing["items"]) == 2 and listing["has_more"]
+    hits = client.get("/api/documents", params={"q": "Termez rockets"}).json()["items"]
+    assert [h["title"] for h in hits] == ["Rocket attack from Afghanistan hits Termez"]
+    assert client.get("/api/documents", params={"q": 'AND OR "( NEAR'}).status_code == 200
+
+
+def test_claims_filters_and_groups(client: TestClient) -> None:
+    deny = client.get("/api/claims", params={"stance": "deny", "limit": 500}).json()
+    assert deny["total"] >= 2 and {c["stance"] for c in deny["items"]} == {"deny"}
+    q = client.get("/api/claims", params={"has_quantity": True, "limit": 500}).json()
+    assert q["items"] and all(c["quantity"] for c in q["items"])
+    speaker = client.get("/api/claims", params={"speaker": "Zabihullah Mujahid"}).json()
+    assert speaker["total"] >= 2
+    groups = client.get("/api/claims/groups").json()
+    values = {c["value"] for g in groups for c in g["claims"] + g["denials"]}
+    assert 4000.0 in values
+
+
+def test_actor_profile_and_places(client: TestClient) -> None:
+    prof = client.get("/api/actors/taliban").json()
+    assert prof["aliases"] == ["<i>Taliban</i>"] and prof["mentions"] >= 1 and prof["events"] >= 1
+    assert any({"actor_id": "taliban", "target_id": "iskp", "type": "ASSAULT"}.items() <= r.items()
+               for r in prof["relations"])
+    assert any(p["place_id"] == "geonames:1138958" and p["country"] == "AF" for p in prof["places"])
+    assert any(w["week"] == "2023-03-06" and w["type"] == "ASSAULT" for w in prof["events_by_week"])
+    assert client.get("/api/actors/nobody").status_code == 404
+    actors = client.get("/api/actors", params={"name": "isis"}).json()
+    assert "iskp" in [a["id"] for a in actors["items"]]
+    place = client.get("/api/places/geonames:1138958").json()
+    assert place["events"] == 1 and place["mentions"] == 1
+    assert client.get("/api/places", params={"country": "AF"}).json()["total"] == 1
+
+
+def test_search_covers_documents_actors_places(client: TestClient) -> None:
+    res = client.get("/api/search", params={"q": "kabul"}).json()
+    assert res["documents"] and res["places"][0]["id"] == "geonames:1138958"
+    assert client.get("/api/search", params={"q": "khorasan"}).json()["actors"][0]["id"] == "iskp"
+    assert client.get("/api/search").json()["documents"] == []
+
+
+def test_openapi_lists_the_api(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for p in ("/api/events", "/api/events.csv", "/api/events.geojson", "/api/claims", "/api/actors/{actor_id}",
+              "/api/documents/{doc_id}", "/api/stats", "/api/timeline", "/api/places"):
+        assert p in paths
+    assert "post" not in paths["/api/documents"]  # read-only without a token
+
+
+def test_security_headers(client: TestClient) -> None:
+    h = client.get("/api/stats").headers
+    assert "default-src 'self'" in h["content-security-policy"] and h["x-content-type-options"] == "nosniff"
+
+
+# ---- writing --------------------------------------------------------------------------------------
+
+ARTICLE = {
+    "title": "Border guards detain smugglers",
+    "source": "Posted Wire",
+    "published": "2023-04-03",
+    "text": "Tajik border guards detained four smugglers near Panj on Monday, April 3, officials said. "
+            "The Taliban said its forces attacked an ISIS hideout in Kunduz, killing two fighters.",
+}
+
+
+def test_no_write_endpoints_without_a_server_token(client: TestClient, store: dict) -> None:
+    before = count(store, documents)
+    r = client.post("/api/documents", json=ARTICLE, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 405 and count(store, documents) == before
+
+
+@pytest.fixture
+def writable(store: dict) -> TestClient:
+    return TestClient(create_app(store["path"], token=TOKEN))
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
+                                     {"Authorization": f"Basic {TOKEN}"}, {"Authorization": f"Bearer {TOKEN}x"}])
+def test_write_needs_the_bearer_token(writable: TestClient, store: dict, headers: dict) -> None:
+    before = count(store, documents), count(store, events)
+    r = writable.post("/api/documents", json=ARTICLE, headers=headers)
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    r = writable.post("/api/ingest/urls", json={"urls": ["http://127.0.0.1:9/x"]}, headers=headers)
+    assert r.status_code == 401
+    assert (count(store, documents), count(store, events)) == before
+
+
+def test_posted_document_is_stored_and_extracted(writable: TestClient, store: dict) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    before = count(store, events)
+    r = writable.post("/api/documents", json=ARTICLE, headers=auth)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["created"] and body["events"] >= 1
+    assert count(store, events) == before + body["events"]
+    rec = writable.get(f"/api/documents/{body['id']}").json()
+    assert rec["title"] == ARTICLE["title"] and rec["extraction"]["stages_run"]
+    again = writable.post("/api/documents", json={**ARTICLE, "source": "Other Wire"}, headers=auth).json()
+    assert again == {"id": body["id"], "created": False}
+    assert len(writable.get(f"/api/documents/{body['id']}").json()["sources"]) == 2
+    assert writable.post("/api/documents", json={"text": " \n "}, headers=auth).status_code == 400
+    assert writable.post("/api/documents", json={"title": "no text"}, headers=auth).status_code == 422
+
+
+@pytest.fixture
+def local_site(tmp_path: Path) -> Iterator[str]:
+    page = ("<html><head><title>Rocket fire near Termez</title></head><body><article><h1>Rocket fire near "
+            "Termez</h1><p>" + "Uzbek officials said rockets fired from Afghanistan hit Termez on Sunday. " * 6
+            + "</p></article></body></html>")
+    (tmp_path / "news.html").write_text(page, encoding="utf-8")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw) -> None:  # noqa: ANN002, ANN003
+            super().__init__(*a, directory=str(tmp_path), **kw)
+
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_url_list_is_fetched_ingested_and_extracted(writable: TestClient, store: dict, local_site: str) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert writable.post("/api/ingest/urls", json={"urls": ["file:///etc/passwd"]}, headers=auth).status_code == 400
+    r = writable.post("/api/ingest/urls", json={"urls": [f"{local_site}/news.html", f"{local_site}/missing.html"]},
+                      headers=auth)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert len(body["new"]) == 1 and body["failed"] == 1 and "missing.html" in body["errors"][0]
+    rec = writable.get(f"/api/documents/{body['new'][0]}").json()
+    assert "Termez" in rec["text"] and rec["extraction"] is not None
+
+
+# ---- fuzzing --------------------------------------------------------------------------------------
+
+
+def test_schemathesis_finds_no_server_error(store: dict) -> None:
+    """Every operation of the OpenAPI document, with generated parameters: never a 5xx."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+
+    app = create_app(store["path"], token=TOKEN)  # write operations present; unauthenticated -> 401
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    ops = [r.ok() for r in schema.get_all_operations()]
+    assert len(ops) >= 14
+    for op in ops:
+        @settings(max_examples=25, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=op.as_strategy())
+        def run(case) -> None:  # noqa: ANN001
+            case.call_and_validate(checks=[not_a_server_error])
+
+        run()
+
+
+# ---- command line ---------------------------------------------------------------------------------
+
+
+def test_serve_refuses_a_public_interface_without_the_flag(tmp_path: Path) -> None:
+    from khabar.cli import serve  # noqa: F401 - attaches the command
+
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "k.db"), "serve", "--host", "0.0.0.0"])
+    assert r.exit_code != 0 and "--public" in r.output
+
+
+def test_loopback_detection() -> None:
+    from khabar.cli.serve import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.org")
+
+
+def test_highlight_escapes_and_marks_overlaps() -> None:
+    text = 'A <b>"x"</b> & B'
+    html = str(highlight(text, [Mark(0, 12, "ev", 'e"v', "ev:1"), Mark(2, 5, "m-actor", "<t>")]))
+    assert "<b>" not in html and "&lt;b&gt;" in html and "&amp;" in html
+    assert 'class="hl ev m-actor"' in html and 'title="e&#34;v; &lt;t&gt;"' in html
+    assert '<span class="anchor" id="ev-1"></span>' in html
+    assert json.dumps(html)  # one string, no exceptions on odd input
+    assert str(highlight("abc", [Mark(2, 99, "ev", "out of range")])) == "abc"
