@@ -67,9 +67,9 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 class Report:
-    """An event row plus what clustering derives from it (date interval, evidence words)."""
+    """An event row plus what clustering derives from it (date interval; evidence words, on first use)."""
 
-    __slots__ = ("row", "span", "date_precision", "words")
+    __slots__ = ("row", "span", "date_precision", "_words", "_stopwords")
 
     def __init__(self, row: Any, stopwords: frozenset[str]) -> None:
         self.row = row
@@ -80,7 +80,14 @@ class Report:
             precision = "unknown"
         self.span = span
         self.date_precision = precision
-        self.words = _words(row["evidence_text"], stopwords)
+        self._stopwords = stopwords
+        self._words: frozenset[str] | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        if self._words is None:  # most candidates fail a hard limit first: tokenise only when compared
+            self._words = _words(self.row["evidence_text"], self._stopwords)
+        return self._words
 
 
 def _words(text: str | None, stopwords: frozenset[str]) -> frozenset[str]:
@@ -146,6 +153,13 @@ class Scorer:
             for s in group:
                 self.status_group[s] = i
         self.stopwords = frozenset(c.get("stopwords", []))
+
+    def statuses_like(self, status: str) -> list[str] | None:
+        """Statuses a report with `status` may merge with (None: ungrouped, only its own group of None)."""
+        group = self.status_group.get(status)
+        if group is None:
+            return None
+        return sorted(s for s, g in self.status_group.items() if g == group)
 
     def compatible_types(self, t: str) -> list[str]:
         return [t] + sorted(b for (a, b) in self.compat if a == t)
@@ -216,18 +230,58 @@ def _load_events(conn: Connection, where: Any) -> list[Any]:
     return [r._mapping for r in conn.execute(q).all()]
 
 
+def _finer_or_equal(precision: str | None, order: Sequence[str]) -> list[str] | None:
+    """Precisions no coarser than `precision` (None: every precision, the report itself is the coarsest)."""
+    if precision not in order:
+        return None
+    return list(order[: order.index(precision) + 1])
+
+
 def _candidates(conn: Connection, rep: Report, scorer: Scorer) -> list[tuple[Any, str]]:
-    """Clustered events that could match rep, found through indexes: (row, incident_id)."""
+    """Clustered events that could match rep, found through indexes: (row, incident_id).
+
+    The limits of a pair depend on the coarser precision of its two reports, so candidates no coarser
+    than rep are fetched within rep's own date window and distance, and only coarser ones (rare) within
+    the widest limits: the work per new report stays proportional to its real neighbourhood.
+    """
     row = rep.row
     types = scorer.compatible_types(row["type"])
     if rep.span is None:
         return []
-    lo = (rep.span[0] - timedelta(days=scorer.lookup_days)).isoformat()
-    hi = (rep.span[1] + timedelta(days=scorer.lookup_days)).isoformat() + "\uffff"
+    statuses = scorer.statuses_like(row["status"])
+
+    def day_range(days: float) -> tuple[str, str]:
+        return ((rep.span[0] - timedelta(days=days)).isoformat(),
+                (rep.span[1] + timedelta(days=days)).isoformat() + "\uffff")
+
+    lo, hi = day_range(scorer.lookup_days)
+    own_lo, own_hi = day_range(_limit(scorer.window, rep.date_precision))
+    finer_dates = _finer_or_equal(rep.date_precision, DATE_ORDER)
+    date_cond: Any = True
+    if finer_dates is not None:
+        date_cond = or_(
+            and_(events.c.date_precision.in_(finer_dates), events.c.date_start.between(own_lo, own_hi)),
+            events.c.date_precision.not_in(finer_dates),
+            events.c.date_precision.is_(None),
+        )
     place_cond: Any = True
     if row["lat"] is not None and row["lon"] is not None:
-        la0, la1, lo0, lo1 = bbox(row["lat"], row["lon"], scorer.max_lookup_km)
-        near = and_(events.c.lat.between(la0, la1), events.c.lon.between(lo0, lo1))
+        finer_geo = _finer_or_equal(row["geo_precision"], GEO_ORDER)
+        own_km = _limit(scorer.max_km, row["geo_precision"] if finer_geo is not None else None)
+        la0, la1, lo0, lo1 = bbox(row["lat"], row["lon"], own_km)
+        near_own = and_(events.c.lat.between(la0, la1), events.c.lon.between(lo0, lo1))
+        if finer_geo is None:
+            near: Any = near_own
+        else:  # a coarser candidate: within the limit of its own precision (unknown ones: the widest)
+            branches = [and_(events.c.geo_precision.in_(finer_geo), near_own)]
+            for p in GEO_ORDER[len(finer_geo):]:
+                la0, la1, lo0, lo1 = bbox(row["lat"], row["lon"], _limit(scorer.max_km, p))
+                branches.append(and_(events.c.geo_precision == p, events.c.lat.between(la0, la1),
+                                     events.c.lon.between(lo0, lo1)))
+            la0, la1, lo0, lo1 = bbox(row["lat"], row["lon"], scorer.max_lookup_km)
+            branches.append(and_(or_(events.c.geo_precision.not_in(GEO_ORDER), events.c.geo_precision.is_(None)),
+                                 events.c.lat.between(la0, la1), events.c.lon.between(lo0, lo1)))
+            near = or_(*branches)
         no_coords = events.c.lat.is_(None)
         if row["country"]:
             no_coords = and_(no_coords, or_(events.c.country.is_(None), events.c.country == row["country"]))
@@ -240,9 +294,12 @@ def _candidates(conn: Connection, rep: Report, scorer: Scorer) -> list[tuple[Any
         .join(incident_events, incident_events.c.event_id == events.c.id)
         .join(documents, documents.c.id == events.c.doc_id)
     )
-    dated = base.where(events.c.type.in_(types), events.c.date_start.between(lo, hi), place_cond)
+    status_cond: Any = events.c.status.in_(statuses) if statuses else True
+    dated = base.where(events.c.type.in_(types), events.c.date_start.between(lo, hi), date_cond, place_cond,
+                       status_cond)
     undated = base.where(
-        events.c.type.in_(types), events.c.date_start.is_(None), documents.c.published.between(lo, hi), place_cond
+        events.c.type.in_(types), events.c.date_start.is_(None), documents.c.published.between(lo, hi), place_cond,
+        status_cond,
     )
     out = []
     for q in (dated, undated):
