@@ -66,3 +66,17 @@ def test_table_counts_contradicted_and_corroborated(engine, cfg) -> None:
     assert (observer["events"], observer["events_corroborated"], observer["disagreed"]) == (2, 2, 1)
     assert sources["Frontier Daily"]["events_corroborated"] == 1  # the checkpoint attack stands alone
     assert sources["Asia Wire"]["grade"]["code"] == "A1"
+
+
+def test_add_grades_carries_grades_into_the_canonical_record(engine, cfg) -> None:
+    from khabar.analyse.reliability import add_grades
+    from khabar.store.records import build_record
+
+    with engine.begin() as conn:
+        loader.load(conn, ["taliban-denial", "kunduz-asiawire"])
+        denial = add_grades(build_record(conn, "taliban-denial"), cfg)
+        wire = add_grades(build_record(conn, "kunduz-asiawire"), cfg)
+    assert denial["reliability"]["code"] == "F6" and not denial["reliability"]["configured"]
+    graded = [c["speaker"]["reliability"]["code"] for c in denial["claims"] if c["speaker"]]
+    assert graded and set(graded) == {"D4"}  # the configured speaker, matched by id
+    assert wire["reliability"]["code"] == "A1"  # by the URL's host

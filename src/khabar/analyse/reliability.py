@@ -137,3 +137,19 @@ def reliability_table(conn: Connection, cfg: dict[str, Any] | None = None) -> di
         row["grade"] = grade_for_speaker(row["speaker_id"], row["speaker"], cfg)
     order = lambda r: (-(r["claims"] + r.get("events", 0)), str(r.get("source") or r.get("speaker")))  # noqa: E731
     return {"sources": sorted(src.values(), key=order), "speakers": sorted(spk.values(), key=order)}
+
+
+def add_grades(record: dict[str, Any], cfg: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Carry the configured grades into a canonical record (store.records.build_record) for exporters.
+
+    Adds record["reliability"] (the outlet's grade, by source name or URL host) and, on each claim with a
+    speaker, claim["speaker"]["reliability"]. The record is changed in place and returned; the grades are
+    judgements from configuration, so they are attached at export time rather than stored.
+    """
+    cfg = cfg or load_config()
+    record["reliability"] = grade_for(record.get("source"), record.get("url"), cfg)
+    for claim in record.get("claims") or []:
+        speaker = claim.get("speaker")
+        if speaker:
+            speaker["reliability"] = grade_for_speaker(speaker.get("id"), speaker.get("name"), cfg)
+    return record
