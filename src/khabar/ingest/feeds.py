@@ -42,7 +42,10 @@ def check_safe_xml(data: bytes) -> str | None:
     try:
         fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        return f"hostile XML refused ({type(exc).__name__}: {exc}); nothing was expanded"
+        name = getattr(exc, "name", None) or getattr(exc, "sysid", None)
+        what = {"EntitiesForbidden": "entity declaration", "DTDForbidden": "DTD",
+                "ExternalReferenceForbidden": "external reference"}.get(type(exc).__name__, type(exc).__name__)
+        return f"hostile XML refused: {what}{f' {name!r}' if name else ''} (entities are never expanded)"
     except ParseError:
         return None
     return None

@@ -15,6 +15,7 @@ from khabar.ingest.items import Item, Options, looks_binary, read_bytes
 from khabar.ingest.normalize import IngestError, make_document
 
 SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+MIN_WORDS = 8  # fewer words than this is navigation debris, not an article
 _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section",
            "article", "pre", "ul", "ol", "table", "header", "footer"}
 _HTMLISH = re.compile(rb"<\s*(!doctype\s+html|html|head|body|p|div|article)\b", re.IGNORECASE)
@@ -58,8 +59,9 @@ def extract_html(data: bytes | str, *, url: str | None = None) -> dict[str, Any]
         )
     except Exception as exc:  # noqa: BLE001 - trafilatura raises many kinds on broken markup
         raise IngestError(f"malformed HTML: {type(exc).__name__}: {exc}") from exc
-    if result is None or not (result.text or "").strip():
-        raise IngestError("malformed HTML or no article text found")
+    words = len(re.findall(r"\w{2,}", (result.text or "") if result is not None else ""))
+    if words < MIN_WORDS:
+        raise IngestError(f"malformed HTML or no article text found ({words} words of text)")
     return {
         "text": result.text,
         "title": result.title,

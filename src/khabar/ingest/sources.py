@@ -2,7 +2,8 @@
 
 The reader is chosen by file extension, else by sniffing the first bytes: WARC header, gzip magic,
 feed root element, HTML tags, a JSON object; otherwise text. Folders are walked recursively in sorted
-order (hidden files and sidecar NAME.json files skipped), so two runs see the same items in the same order.
+order, so two runs see the same items in the same order; in folders, hidden files, sidecar NAME.json
+files and files without an article extension (images, scripts) are skipped, not sniffed.
 """
 
 from __future__ import annotations
@@ -155,6 +156,9 @@ def iter_items(targets: Iterable[str], opts: Options, fetcher: Fetcher | None = 
             path = Path(target).expanduser()
             if path.is_dir():
                 for p in walk(path):
+                    if format_of_name(p.name) is None and not p.name.lower().endswith(".gz"):
+                        yield Item(str(p), skipped="not an article format (name it explicitly to sniff it)")
+                        continue
                     yield from file_items(p, opts, fetcher)
             elif path.is_file():
                 yield from file_items(path, opts, fetcher)
