@@ -37,6 +37,11 @@ def _cfg(path: str | None) -> dict[str, Any]:
         raise  # unreachable: fail exits
 
 
+def _quote(text: str | None) -> str:
+    """An evidence sentence on one line (source line breaks dropped), markup escaped, in quotes."""
+    return "\u201c" + escape(" ".join((text or "").split())) + "\u201d"
+
+
 def _s(value: Any) -> str:
     """Untrusted text for a rich table cell: markup escaped, '-' for nothing."""
     return "-" if value is None or value == "" else escape(str(value))
@@ -160,7 +165,7 @@ def show_incident(state, incident_id: str, config_path, as_json: bool) -> None: 
         console.print(f"  doc {escape(r['doc_id'])}  event {escape(r['event_id'])}" + (f"  ({why})" if why else ""))
         if r["url"]:
             console.print(f"  {escape(r['url'])}")
-        console.print(f"  \u201c{escape(r['evidence']['text'])}\u201d", soft_wrap=True)
+        console.print(f"  {_quote(r['evidence']['text'])}", soft_wrap=True)
 
 
 @cli.command()
@@ -198,7 +203,7 @@ def _side_line(side: dict[str, Any]) -> str:
     who = side["speaker"] or f"({side['source'] or 'unattributed'})"
     value = "" if side["value"] is None else f": {side['value']:g} {side['unit_text'] or ''}".rstrip()
     return (f"{escape(who)} \\[{escape(side['stance'])}] {_s(side['date'])} via {_s(side['source'])}{escape(value)}"
-            f"\n    \u201c{escape(side['evidence'])}\u201d")
+            f"\n    {_quote(side['evidence'])}")
 
 
 @cli.command()
@@ -396,7 +401,7 @@ def alerts(state, rules_path, out_path, webhook, since, dry_run: bool, config_pa
             what = a.get("type") or f"mention '{a['mention']['text']}'"
             console.print(f"[bold]{escape(a['rule'])}[/bold]  {escape(str(what))}  {escape(place)}  "
                           f"{_s(a['source'])} {_s(a['published'])}  doc {escape(a['doc_id'])}", soft_wrap=True)
-            console.print(f"  \u201c{escape(a['sentence'])}\u201d", soft_wrap=True)
+            console.print(f"  {_quote(a['sentence'])}", soft_wrap=True)
     if error:
         fail(f"{error}; {done} of {len(found)} alert(s) delivered, the rest will be retried on the next run")
     if not as_json:
