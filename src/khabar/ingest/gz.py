@@ -1,7 +1,8 @@
 """Bounded gzip decompression: a small file may not turn into gigabytes (gzip bombs).
 
 The reader inflates multi-member gzip (as in WARC.gz, one member per record) chunk by chunk and stops
-with IngestError once the output passes a cap, before that output is ever held in memory.
+once the output passes a cap, before that output is ever held in memory; truncated or corrupt input
+ends the stream the same way. The reason is kept in .error for the caller to report.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class BoundedGunzip(io.RawIOBase):
         self._z = zlib.decompressobj(wbits=31)
         self._pending = b""  # compressed input not yet inflated
         self._in_member = False
+        self.error: IngestError | None = None
 
     def readable(self) -> bool:
         return True
@@ -62,19 +64,31 @@ class BoundedGunzip(io.RawIOBase):
                 return out
 
     def readinto(self, buffer) -> int:  # noqa: ANN001 - writable buffer
-        out = self._inflate(len(buffer))
+        """Bytes so far, then end-of-stream on any failure, kept in .error: a reader above us (warcio)
+        first finishes the records it already has, and the caller reports the failure afterwards."""
+        if self.error is not None:
+            return 0
+        try:
+            out = self._inflate(len(buffer))
+        except IngestError as exc:
+            self.error = exc
+            return 0
         buffer[: len(out)] = out
         return len(out)
 
 
-def open_bounded(raw: BinaryIO, limit: int) -> io.BufferedReader:
-    return io.BufferedReader(BoundedGunzip(raw, limit), buffer_size=_CHUNK)
+def open_bounded(raw: BinaryIO, limit: int) -> tuple[io.BufferedReader, BoundedGunzip]:
+    """A buffered decompressed stream, and its raw reader whose .error says why it ended early."""
+    reader = BoundedGunzip(raw, limit)
+    return io.BufferedReader(reader, buffer_size=_CHUNK), reader
 
 
 def gunzip_bytes(data: bytes, limit: int) -> bytes:
-    """All of a small gzip file, or IngestError when it would pass limit."""
-    stream = open_bounded(io.BytesIO(data), limit)
+    """All of a small gzip file, or IngestError when it is truncated, corrupt or would pass limit."""
+    stream, reader = open_bounded(io.BytesIO(data), limit)
     out = stream.read(limit + 1)
+    if reader.error is not None:
+        raise reader.error
     if len(out) > limit:
         raise IngestError(f"decompresses past the cap of {limit} bytes (gzip bomb?)")
     return out

@@ -38,9 +38,10 @@ def warc_items(raw: BinaryIO, name: str, opts: Options, *, path: str | None = No
 
     head = raw.peek(8)[:8] if hasattr(raw, "peek") else b""
     stream: BinaryIO = raw
+    reader = None
     if head.startswith(GZIP_MAGIC):
         limit = max(opts.max_bytes, MAX_RATIO * (compressed_size or opts.max_bytes))
-        stream = open_bounded(raw, limit)
+        stream, reader = open_bounded(raw, limit)
     elif head and not looks_like_warc(head):
         yield Item(name, error="not a WARC file (no WARC/ header)")
         return
@@ -52,7 +53,11 @@ def warc_items(raw: BinaryIO, name: str, opts: Options, *, path: str | None = No
                 yield item
     except (IngestError, ArchiveLoadFailed, EOFError, ValueError, OSError) as exc:
         where = f" after record {number}" if number else ""
-        yield Item(name, error=f"unreadable WARC{where}: {exc}")
+        reason = reader.error if reader is not None and reader.error is not None else exc
+        yield Item(name, error=f"unreadable WARC{where}: {reason}")
+        return
+    if reader is not None and reader.error is not None:
+        yield Item(name, error=f"WARC stopped after record {number}: {reader.error}")
 
 
 def _record_item(rec: Any, label: str, opts: Options, path: str | None) -> Item | None:
