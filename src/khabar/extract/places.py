@@ -1,0 +1,312 @@
+"""Place resolution (spaCy component "khabar_places"): toponyms -> gazetteer entries with coordinates.
+
+Candidates come from the NER (GPE/LOC/FAC, and PERSON/ORG names the gazetteer knows better, such as a
+neighbourhood tagged PERSON) and from a scan of capitalised word runs for names the gazetteer knows well
+(countries, divisions, regions, borders, curated places, big towns); "<Demonym>-<Demonym> border" builds a
+border. Each name is then resolved by a population/precision prior plus the document's context: the
+countries it talks about (named places, nationalities, actors) and "X, Y" / "X area of Y" containers.
+Without NER (blank "xx" pipelines) only well-known names are taken. Demonyms never become places.
+Sets doc.spans["places"], span._.place_id and doc._.places.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from khabar.extract import extensions
+from khabar.extract.gazetteer import Entry, Gazetteer, get_gazetteer, key
+from khabar.extract.kb import load_kb
+from khabar.model import Place
+
+extensions.register()
+
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+OTHER_LABELS = {"PERSON", "ORG", "NORP", "WORK_OF_ART", "EVENT", "LAW", "PRODUCT", "LANGUAGE"}
+GENERIC_TAIL = re.compile(r"\s+(province|city|district|region|area|governorate|state|oblast|county|village|town|"
+                          r"valley|neighbourhood|neighborhood|camp|municipality)$", re.I)
+ADMIN_WORDS = {"province", "governorate", "oblast", "region", "district", "prefecture", "county"}
+BORDER_WORDS = {"border", "borders", "frontier", "frontiers", "boundary"}
+CONNECTORS = {"of", "al", "el", "de", "-", "e", "i", "la", "le", "du", "des", "and", "ul", "ud", "bin", "am", "an"}
+_MAX_NGRAM = 5
+_STRONG_POP = 100_000
+_PREFIX_SKIP = {"the"}
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@dataclass
+class Candidate:
+    start: int
+    end: int
+    entries: list[Entry]
+    from_ner: bool
+    chosen: Entry | None = None
+    container: list[Candidate] = field(default_factory=list)
+
+
+def _prior(e: Entry) -> float:
+    if e.precision == "country":
+        return 9.0
+    if e.curated:
+        return 8.5
+    if e.precision in ("region", "border"):
+        return 8.0
+    return math.log10(max(e.population, 10))
+
+
+def _strong(e: Entry) -> bool:
+    return e.curated or e.precision in ("country", "region", "border", "admin1") or e.population >= _STRONG_POP
+
+
+class PlaceResolver:
+    def __init__(self, nlp: Language, place_paths: Sequence[str] = ()) -> None:
+        self.gz: Gazetteer = get_gazetteer(place_paths)
+        self.demonyms = dict(load_kb().demonyms)
+        self.demonym_keys = {key(k) for k in self.demonyms}
+
+    # ------------------------------------------------------------------ candidates
+
+    def _lookup(self, text: str) -> list[Entry]:
+        if key(text) in self.demonym_keys:
+            return []
+        hits = self.gz.lookup(text)
+        if not hits and _CYRILLIC.search(text[-1:]) and len(text) > 5:  # Russian cases: "в Ташкенте"
+            for cut in (1, 2):
+                hits = self.gz.lookup(text[:-cut]) or self.gz.lookup(text[:-cut] + "а")
+                if hits:
+                    break
+        if not hits:
+            bare = GENERIC_TAIL.sub("", text)
+            if bare != text:
+                hits = self.gz.lookup(bare)
+                if re.search(r"province|governorate|oblast|state", text[len(bare):], re.I):
+                    hits = [e for e in hits if e.precision == "admin1"] or hits
+        return hits
+
+    def _cc(self, text: str) -> str | None:
+        cc = self.demonyms.get(text)
+        if cc:
+            return cc
+        for e in self.gz.lookup(text):
+            if e.precision == "country":
+                return e.country
+        return None
+
+    def _borders(self, doc: Doc) -> list[Candidate]:
+        """ "the Tajik-Afghan border", "Afghan-Tajik borders": a border between two countries."""
+        out = []
+        for tok in doc:
+            if tok.lower_ not in BORDER_WORDS or tok.i < 3:
+                continue
+            a, dash, b = doc[tok.i - 3], doc[tok.i - 2], doc[tok.i - 1]
+            if dash.text not in ("-", "–", "—"):
+                continue
+            ca, cb = self._cc(a.text), self._cc(b.text)
+            if not ca or not cb or ca == cb:
+                continue
+            entry = self.gz.border(ca, cb) or self._made_border(ca, cb)
+            if entry is not None:
+                out.append(Candidate(tok.i - 3, tok.i + 1, [entry], from_ner=False, chosen=entry))
+        return out
+
+    def _made_border(self, a: str, b: str) -> Entry | None:
+        ea, eb = self.gz.country(a), self.gz.country(b)
+        if ea is None or eb is None or ea.lat is None or eb.lat is None:
+            return None
+        pair = sorted((a, b))
+        return Entry(id=f"border:{pair[0]}-{pair[1]}", name=f"{ea.name}–{eb.name} border", precision="border",
+                     lat=round((ea.lat + eb.lat) / 2, 4), lon=round((ea.lon + eb.lon) / 2, 4),
+                     countries=tuple(pair))
+
+    def _ner_candidates(self, doc: Doc, blocked: set[int]) -> list[Candidate]:
+        out = []
+        for ent in doc.ents:
+            toks = list(ent)
+            while toks and toks[0].lower_ in _PREFIX_SKIP:
+                toks.pop(0)
+            while toks and (toks[-1].text in ("'s", "’s", "'") or toks[-1].is_punct):
+                toks.pop()
+            if not toks:
+                continue
+            start, end = toks[0].i, toks[-1].i + 1
+            if any(i in blocked for i in range(start, end)):
+                continue
+            if end < len(doc) and doc[end].lower_ in ADMIN_WORDS and end not in blocked:
+                end += 1  # "Idlib province": the division, not the town
+            text = doc[start:end].text
+            if ent.label_ in PLACE_LABELS:
+                hits = self._lookup(text)
+                if hits:
+                    out.append(Candidate(start, end, hits, from_ner=True))
+            elif ent.label_ in ("PERSON", "ORG"):
+                hits = [e for e in self.gz.lookup(text) if _strong(e)]
+                if hits and (ent.label_ == "PERSON" or any(e.curated or e.precision == "country" for e in hits)):
+                    out.append(Candidate(start, end, hits, from_ner=True))
+        return out
+
+    def _scan(self, doc: Doc, taken: set[int], has_ner: bool) -> list[Candidate]:
+        """Capitalised runs the gazetteer knows well, where the NER said nothing (or nothing better)."""
+        ent_label = {t.i: t.ent_type_ for t in doc} if has_ner else {}
+        out = []
+        i = 0
+        n = len(doc)
+        while i < n:
+            tok = doc[i]
+            if i in taken or not (tok.text[:1].isupper() or (tok.is_alpha and not tok.text.isascii())):
+                i += 1
+                continue
+            found = None
+            for j in range(min(n, i + _MAX_NGRAM), i, -1):
+                last = doc[j - 1]
+                if any(k in taken for k in range(i, j)) or last.lower_ in CONNECTORS or last.is_punct:
+                    continue
+                if not all(t.text[:1].isupper() or t.lower_ in CONNECTORS or not t.text.isascii()
+                           or t.lower_ in BORDER_WORDS for t in doc[i:j]):
+                    continue
+                span = doc[i:j]
+                hits = [e for e in self._lookup(span.text) if _strong(e)]
+                if not hits:
+                    continue
+                labels = {ent_label.get(k) for k in range(i, j)} - {"", None}
+                if labels & OTHER_LABELS and not any(e.curated for e in hits):
+                    if self._inside_longer_ent(doc, i, j):
+                        continue  # "Georgia" inside "Georgia Tech"
+                    if not any(e.precision in ("country", "region", "border", "admin1") for e in hits):
+                        continue  # a town name tagged PERSON/ORG: trust the NER
+                if has_ner and not labels and not any(e.curated or e.precision in ("country", "region", "border")
+                                                      for e in hits):
+                    # a town or division the NER did not see: only mid-sentence, where capitals mean names
+                    if tok.is_sent_start or (i > 0 and doc[i - 1].text in ('"', "“", "‘", "(")):
+                        continue
+                found = Candidate(i, j, hits, from_ner=False)
+                break
+            if found is not None:
+                out.append(found)
+                i = found.end
+            else:
+                i += 1
+        return out
+
+    @staticmethod
+    def _inside_longer_ent(doc: Doc, i: int, j: int) -> bool:
+        for k in range(i, j):
+            t = doc[k]
+            if t.ent_type_ in OTHER_LABELS:
+                ent = next((e for e in doc.ents if e.start <= k < e.end), None)
+                if ent is not None and (ent.start < i or ent.end > j) and \
+                        not (ent.start == i - 1 and doc[ent.start].lower_ == "the" and ent.end == j):
+                    return True
+        return False
+
+    # ------------------------------------------------------------------ resolution
+
+    def _doc_countries(self, doc: Doc, cands: list[Candidate]) -> Counter:
+        c: Counter = Counter()
+        for cand in cands:
+            kinds = {e.precision for e in cand.entries}
+            if kinds == {"country"} or (len(cand.entries) == 1 and cand.entries[0].country):
+                for e in cand.entries[:1]:
+                    c[e.country] += 2
+            for e in cand.entries:
+                for cc in e.countries:
+                    c[cc] += 1
+        for tok in doc:
+            cc = self.demonyms.get(tok.text)
+            if cc:
+                c[cc] += 1
+        for a in (doc._.actors or {}).values():
+            if a.country:
+                c[a.country] += 1
+        doc_meta = getattr(doc._.khabar_doc, "meta", None) or {}
+        for cc in doc_meta.get("countries") or ():
+            c[str(cc)] += 3
+        c.pop(None, None)
+        return c
+
+    def _containers(self, doc: Doc, cands: list[Candidate]) -> None:
+        """ "Kabul, Afghanistan", "Karte Naw area of Kabul", "Gao in northern Mali": the second is a container."""
+        by_start = {c.start: c for c in cands}
+        for c in cands:
+            j = c.end
+            if j < len(doc) and doc[j].text == ",":
+                j += 1
+            elif j + 1 < len(doc) and doc[j].lower_ in ("area", "district", "region", "province") \
+                    and doc[j + 1].lower_ == "of":
+                j += 2
+            elif j < len(doc) and doc[j].lower_ in ("in", "of"):
+                j += 1
+            else:
+                continue
+            while j < len(doc) and (doc[j].lower_ in ("the", "northern", "southern", "eastern", "western", "central",
+                                                       "northeastern", "northwestern", "southeastern",
+                                                       "southwestern")):
+                j += 1
+            other = by_start.get(j)
+            if other is not None:
+                c.container.append(other)
+
+    def _resolve(self, cand: Candidate, countries: Counter) -> Entry:
+        top = countries.most_common(1)[0][0] if countries else None
+        best, best_score = cand.entries[0], -1e9
+        for e in cand.entries:
+            s = _prior(e)
+            if e.country and e.country in countries:
+                s += 2.5 + (1.0 if e.country == top else 0.0)
+            for cont in cand.container:
+                for ce in cont.entries:
+                    if ce.country and ce.country == e.country and ce.id != e.id:
+                        s += 4.0 if ce.precision == "country" else 2.0
+                    if ce.precision in ("admin1", "city") and e.admin1 and key(e.admin1) == key(ce.name):
+                        s += 4.0
+            if not cand.from_ner and e.precision == "city" and e.population < _STRONG_POP:
+                s -= 3.0
+            if s > best_score:
+                best, best_score = e, s
+        return best
+
+    def __call__(self, doc: Doc) -> Doc:
+        has_ner = doc.has_annotation("ENT_IOB")
+        blocked: set[int] = set()
+        for sp in doc.spans.get("actors", []):  # names of organisations are not places ("Islamic State")
+            a = (doc._.actors or {}).get(sp._.actor_id)
+            if a is not None and a.type not in ("state",) and not (a.type == "person" and
+                                                                  self.gz.is_strong_place(sp.text)):
+                blocked.update(range(sp.start, sp.end))
+        cands = self._borders(doc)
+        taken = {i for c in cands for i in range(c.start, c.end)}
+        if has_ner:
+            for c in self._ner_candidates(doc, blocked | taken):
+                cands.append(c)
+                taken.update(range(c.start, c.end))
+        cands += self._scan(doc, taken | blocked, has_ner)
+        cands.sort(key=lambda c: c.start)
+        countries = self._doc_countries(doc, cands)
+        self._containers(doc, cands)
+        for c in reversed(cands):  # containers (to the right) are decided first, then narrow what they hold
+            if c.chosen is None:
+                c.chosen = self._resolve(c, countries)
+            c.entries = [c.chosen]
+        spans = []
+        places = extensions.doc_places(doc)
+        for c in cands:
+            e = c.chosen
+            sp = Span(doc, c.start, c.end, label="PLACE")
+            sp._.place_id = e.id
+            spans.append(sp)
+            if e.id not in places:
+                places[e.id] = Place(id=e.id, name=e.name, country=e.country, admin1=e.admin1, lat=e.lat,
+                                     lon=e.lon, precision=e.precision, geonames_id=e.geonames_id,
+                                     population=e.population if not e.curated else None)
+        doc.spans["places"] = spans
+        return doc
+
+
+@Language.factory("khabar_places", default_config={"place_paths": []})
+def make_place_resolver(nlp: Language, name: str, place_paths: list[str]) -> PlaceResolver:
+    return PlaceResolver(nlp, place_paths)

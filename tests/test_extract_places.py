@@ -1,0 +1,91 @@
+"""Place resolution on real text: the sample article and unseen-style sentences from other regions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+
+import khabar
+from khabar.extract import actors as _actors  # noqa: F401 - registers "khabar_actors"
+from khabar.extract import places as _places  # noqa: F401 - registers "khabar_places"
+from khabar.extract.nlp import fresh_base
+from khabar.extract.pipeline import reflow
+
+SAMPLES = Path(khabar.__file__).parent / "samples"
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    n = fresh_base()
+    n.add_pipe("khabar_actors")
+    n.add_pipe("khabar_places")
+    return n
+
+
+@pytest.fixture(scope="module")
+def sample(nlp):
+    return nlp(reflow((SAMPLES / "isis-k-tajik-border.txt").read_text(encoding="utf-8")))
+
+
+def place(doc, text):
+    hits = [doc._.places[sp._.place_id] for sp in doc.spans["places"] if sp.text == text]
+    assert hits, f"{text!r} not resolved; got {[sp.text for sp in doc.spans['places']]}"
+    return hits[0]
+
+
+def test_neighbourhood_of_kabul(sample):
+    p = place(sample, "Karte Naw")
+    assert (p.id, p.country, p.admin1, p.precision) == ("khabar:karte-naw", "AF", "Kabul", "point")
+    assert 34 < p.lat < 35 and 69 < p.lon < 70
+    kabul = place(sample, "Kabul")
+    assert (kabul.id, kabul.geonames_id, kabul.precision) == ("gn:1138958", 1138958, "city")
+
+
+def test_tashkent_and_borders(sample):
+    t = place(sample, "Tashkent")
+    assert (t.country, t.precision) == ("UZ", "city")
+    for text in ("Tajik-Afghan border", "Afghan-Tajik borders"):
+        assert place(sample, text).precision == "border"
+    assert place(sample, "Central Asia").precision == "region"
+    assert place(sample, "Afghanistan").id == "country:AF"
+
+
+def test_demonyms_and_organisations_are_not_places(sample):
+    texts = {sp.text for sp in sample.spans["places"]}
+    assert not texts & {"Tajik", "Afghan", "Uzbek", "Kyrgyz", "Khorasan", "ISIS Khorasan"}
+
+
+def test_context_disambiguates_towns(nlp):
+    mali = nlp("Jihadists attacked an army post near Gao in northern Mali on Sunday, killing 12 soldiers.")
+    assert place(mali, "Gao").country == "ML"
+    texas = nlp("The storm hit Paris, Texas, late on Friday.")
+    assert place(texas, "Paris").country == "US"
+    france = nlp("Protesters gathered in Paris after the French government raised the pension age.")
+    assert place(france, "Paris").country == "FR"
+
+
+def test_syria_division_and_generated_border(nlp):
+    doc = nlp("Turkish drones struck positions in Idlib province, while fighting flared on the "
+              "Syrian-Lebanese border.")
+    idlib = place(doc, "Idlib province")
+    assert (idlib.country, idlib.precision) == ("SY", "admin1")
+    border = place(doc, "Syrian-Lebanese border")
+    assert border.precision == "border" and border.id == "border:LB-SY"
+
+
+def test_user_place_file(fixtures_dir):
+    n = fresh_base()
+    n.add_pipe("khabar_places", config={"place_paths": [str(FIXTURES / "user_places.yaml")]})
+    doc = n("Soldiers returned to Camp Zeta after the patrol.")
+    assert place(doc, "Camp Zeta").id == "khabar:test-camp"
+
+
+def test_blank_pipeline_matches_known_places_in_cyrillic():
+    xx = spacy.blank("xx")
+    xx.add_pipe("khabar_places")
+    doc = xx("Договор был подписан в Ташкенте, а учения прошли в Таджикистане.")
+    assert place(doc, "Ташкенте").id == "gn:1512569"
+    assert place(doc, "Таджикистане").id == "country:TJ"
