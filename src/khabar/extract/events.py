@@ -352,7 +352,10 @@ class EventReader:
         for holder in holders:
             found = []
             # the subject's place may sit deeper: "elements affiliated with ISIS in Tajikistan"
-            kids = [t for t in holder.subtree if t.dep_ == "prep"] if holder is subj else list(holder.children)
+            # arguments' places may sit deeper: "elements affiliated with ISIS in Tajikistan",
+            # "recruit dozens of young people in Tajikistan"
+            deep = holder is subj or holder.dep_ in ("dobj", "obj", "nsubjpass")
+            kids = [t for t in holder.subtree if t.dep_ == "prep"] if deep else list(holder.children)
             for c in kids:
                 if c.dep_ == "prep" and c.lower_ in preps:
                     border = ix.border_with(c)
@@ -433,7 +436,10 @@ class EventReader:
         events = self._fold_rementions(events)
         merged = self._merge(events)
         for ev in merged:  # ACLED: an attack on soldiers, police or a base is a battle, not violence against civilians
-            if ev.acled_type == "Violence against civilians" and ev.mode != "abduct" and _armed_target(ev.target):
+            armed = _armed_target(ev.target) or getattr(
+                self.ix.actor_record(ev.target.id if ev.target else None), "type", None
+            ) == "armed_group"
+            if ev.acled_type == "Violence against civilians" and ev.mode != "abduct" and armed:
                 ev.acled_type, ev.acled_subtype = "Battles", "Armed clash"
         for n, ev in enumerate(merged, 1):
             ev.id = f"{self.key}-e{n}"

@@ -46,6 +46,8 @@ def number_value(tokens: list[Token]) -> float | None:
     value: float | None = None
     for t in tokens:
         w = t.lower_.replace(",", "")
+        if w == "-":
+            continue
         if w in mult:
             value = (value or 1) * mult[w]
             continue
@@ -68,6 +70,15 @@ def unit_of(noun: Token) -> tuple[str, int]:
     words = [c.lower_ for c in mods] + [noun.lemma_.lower() if noun.tag_ != "NNPS" else noun.lower_]
     first = min([c.i for c in mods] + [noun.i])
     return " ".join(words), first
+
+
+def _word_hyphen(doc: Doc, j: int) -> bool:
+    return (
+        j + 2 < len(doc)
+        and doc[j + 1].text == "-"
+        and doc[j].lower_ in WORD_NUMBERS
+        and doc[j + 2].lower_ in WORD_NUMBERS
+    )
 
 
 def _match_words(doc: Doc, i: int, words: list[str]) -> bool:
@@ -106,8 +117,13 @@ def find_quantities(doc: Doc) -> list[Span]:
                 break
         if hit is None and t.pos_ == "NUM" and t.i not in skip and t.like_num:
             j = i
-            while j + 1 < len(doc) and doc[j + 1].like_num and doc[j + 1].pos_ == "NUM":
-                j += 1
+            while j + 1 < len(doc):
+                if doc[j + 1].like_num and doc[j + 1].pos_ == "NUM":
+                    j += 1
+                elif _word_hyphen(doc, j):  # "twenty-five" is tokenised twenty - five
+                    j += 2
+                else:
+                    break
             value = number_value(list(doc[i : j + 1]))
             head = doc[j].head
             noun = None
