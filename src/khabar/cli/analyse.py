@@ -278,7 +278,7 @@ def trends(state, by: str, daily: bool, rises_only: bool, since, config_path, as
         if not flagged:
             console.print(f"no unusual {'daily' if daily else 'weekly'} rises by {by}")
             return
-        table = Table(title=f"unusual rises by {by} ({unit}ly)", title_justify="left")
+        table = Table(title=f"unusual rises by {by} ({'daily' if daily else 'weekly'})", title_justify="left")
         for col in (by, unit, "count", "baseline mean", "p-value"):
             table.add_column(col)
         for r in flagged:
