@@ -78,11 +78,16 @@
       var c = f.geometry.coordinates;
       var m = L.circleMarker([c[1], c[0]], { radius: 7, color: "#222", weight: 1, fillColor: colour(p.type),
                                               fillOpacity: 0.85, className: "event-point" });
+      m.eventId = p.id;
       m.on("click", function () { show(p); });
       m.bindTooltip(document.createTextNode(p.type + (p.location ? " · " + p.location : "")));
       layer.addLayer(m);
     });
     layer.addTo(map);
+    layer.eachLayer(function (m) {  // lets a test (or a user script) find the point of one event
+      var node = m.getElement && m.getElement();
+      if (node) node.setAttribute("data-id", m.eventId);
+    });
     if (data.features && data.features.length) map.fitBounds(layer.getBounds().pad(0.3), { maxZoom: 6 });
     status.textContent = (data.features || []).length + " events on the map" + (data.truncated ? " (first of many: narrow the filters)" : "") + ".";
     el.setAttribute("data-points", String((data.features || []).length));

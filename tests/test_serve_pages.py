@@ -1,0 +1,136 @@
+"""Server-rendered pages over the pipeline-built store: content present, article text always escaped."""
+
+from __future__ import annotations
+
+import html as html_mod
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fixtures.serve.build_store import build_store
+from khabar.extract.pipeline import load_pipeline
+from khabar.serve.app import create_app
+from khabar.store import db as store_db
+
+PAGES = ["/", "/map", "/timeline", "/events", "/events?sort=confidence", "/documents", "/actors",
+         "/actors/taliban", "/claims", "/search?q=kabul", "/search?q=taliban", "/documents?q=border"]
+RAW = ["<script>window.__xss", 'onmouseover="window.__xss', "<b>Evil</b>", '<b onmouseover', "<i>Taliban</i>",
+       'href="javascript:', "<img src=x"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    path = tmp_path_factory.mktemp("pages") / "khabar.db"
+    info = build_store(path, load_pipeline())
+    info["path"] = str(path)
+    yield info
+    store_db.close_all()
+
+
+@pytest.fixture(scope="module")
+def client(store: dict) -> TestClient:
+    return TestClient(create_app(store["path"]))
+
+
+def doc_text(page: str) -> str:
+    """The document text pane of a page with the marking tags removed (entities stay escaped)."""
+    return re.sub(r"<[^>]+>", "", page.split('id="doc-text">', 1)[1].split("</div>", 1)[0])
+
+
+def pages(store: dict) -> list[str]:
+    return PAGES + [f"/documents/{store['xss'].id}", f"/documents/{store['docs'][0].id}"]
+
+
+def test_every_page_renders_with_search_box_and_csp(client: TestClient, store: dict) -> None:
+    for url in pages(store):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert r.headers["content-type"].startswith("text/html")
+        assert '<form class="search" action="/search"' in r.text, url
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+        assert not re.search(r"<script(?![^>]*\ssrc=\"/static/)", r.text), f"inline script on {url}"
+        assert " style=" not in r.text, f"inline style on {url} (blocked by the CSP)"
+
+
+def test_article_text_is_escaped_everywhere(client: TestClient, store: dict) -> None:
+    for url in pages(store):
+        html = client.get(url).text
+        for raw in RAW:
+            assert raw not in html, f"{raw!r} unescaped on {url}"
+    doc = client.get(f"/documents/{store['xss'].id}").text
+    assert html_mod.unescape(doc_text(doc)) == store["xss"].text  # all of it shown, as text
+    assert "&lt;script&gt;window.__xss = " in doc
+    assert "&#34; onmouseover=&#34;window.__xss=2&#34;" in doc
+    assert "javascript:alert(3)" in doc  # shown as text, never as a link
+    assert "Kabul&lt;script&gt;window.__xss=5&lt;/script&gt;" in client.get("/events").text
+
+
+def test_document_view_highlights_each_kind(client: TestClient, store: dict) -> None:
+    doc = store["docs"][0]
+    html = client.get(f"/documents/{doc.id}").text
+    rec = client.get(f"/api/documents/{doc.id}").json()
+    classes = set(re.findall(r'class="hl ([^"]+)"', html))
+    flat = {c for cs in classes for c in cs.split()}
+    assert {"ev", "cl", "m-date"} <= flat
+    assert flat & {"m-actor", "m-person"} and "deny" in flat
+    for e in rec["events"]:
+        assert f'id="ev-{e["id"]}"' in html and f'id="rec-ev-{e["id"]}"' in html
+    for c in rec["claims"]:
+        assert f'id="cl-{c["id"]}"' in html
+    assert html_mod.unescape(doc_text(html)) == doc.text  # marking never adds, drops or moves a character
+    xss = client.get(f"/documents/{store['xss'].id}").text
+    assert 'class="hl m-place"' in xss or "m-place" in xss
+
+
+def test_events_table_rows_link_to_evidence(client: TestClient) -> None:
+    total = client.get("/api/events").json()["total"]
+    html = client.get("/events").text
+    rows = re.findall(r'href="/documents/([0-9a-f]+)#ev-([^"]+)"', html)
+    assert len(rows) == min(total, 50)
+    page2 = client.get("/events?page=2").text
+    assert ('rel="next"' in html) == (total > 50) and "page 2" in page2
+    only = client.get("/events?type=ASSAULT").text
+    assert "<td>COERCE</td>" not in only and only.count("#ev-") == client.get(
+        "/api/events", params={"type": "ASSAULT"}).json()["total"]
+
+
+def test_timeline_draws_one_bar_per_week_and_type(client: TestClient) -> None:
+    t = client.get("/api/timeline").json()
+    html = client.get("/timeline").text
+    expected = sum(1 for s in t["series"].values() for n in s if n)
+    assert html.count('<rect class="bar"') == expected > 0
+
+
+def test_actor_page_has_graph_and_timeline(client: TestClient) -> None:
+    html = client.get("/actors/taliban").text
+    assert '<svg class="graph"' in html and html.count('<line class="edge"') >= 1
+    assert 'href="/actors/iskp"' in html and '<rect class="bar"' in html
+
+
+def test_claims_page_puts_figures_and_denials_side_by_side(client: TestClient) -> None:
+    html = client.get("/claims").text
+    assert 'class="claim-group"' in html and "4,000" in html
+    assert 'class="claim deny"' in html
+
+
+def test_map_page_points_at_the_geojson_api(client: TestClient) -> None:
+    html = client.get("/map?type=ASSAULT&since=&actor=").text
+    assert 'data-api="/api/events.geojson?type=ASSAULT"' in html
+    assert "/static/vendor/leaflet/leaflet.js" in html
+    for asset in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css", "/static/map.js",
+                  "/static/vendor/topojson-client/topojson-client.min.js", "/static/app.css",
+                  "/static/vendor/world-atlas/countries-110m.json"):
+        assert client.get(asset).status_code == 200, asset
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/events?since=yesterday", 400), ("/events?min_confidence=x", 400), ("/events?page=0", 422),
+    ("/documents/ffffffffffff", 404), ("/actors/nobody", 404), ("/nowhere", 404), ("/events?bbox=1,2", 400),
+])
+def test_errors_are_pages(client: TestClient, url: str, status: int) -> None:
+    r = client.get(url)
+    assert r.status_code == status
+    if status != 422:
+        assert r.headers["content-type"].startswith("text/html")
