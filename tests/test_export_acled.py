@@ -14,7 +14,10 @@ from khabar.cli.base import cli
 from khabar.cli.main import load_commands
 from khabar.export.acled import conventions, write_acled_csv
 from khabar.export.select import Filters
+from khabar.model import Document, Event, Extraction, Location, Ref, Span
 from khabar.store import db as store_db
+from khabar.store.documents import insert_document
+from khabar.store.records import save_extraction
 
 load_commands()
 
@@ -78,6 +81,19 @@ def test_quoting_survives_the_csv_module(engine) -> None:  # noqa: ANN001
     said = next(r for r in rows if r["sub_event_type"] == "Change to group/activity")
     assert '"to secure the city; everyone"' in said["notes"] and "," in said["notes"]
     assert "\n" not in said["notes"]
+
+
+def test_article_text_is_never_a_spreadsheet_formula(engine) -> None:  # noqa: ANN001
+    t = '=HYPERLINK("http://evil.example","x") said officials; -5 dead.'
+    with engine.begin() as conn:
+        insert_document(conn, Document("f" * 40, t, source="@outlet"))
+        save_extraction(conn, Extraction("f" * 40, events=[
+            Event("ev-f", "ASSAULT", Span(t, 0, len(t)), acled_type="Battles", acled_subtype="Armed clash",
+                  actor=Ref(None, "+militants"), location=Location("Kunduz", "AF", -1.5, 68.8, "city"))]))
+    data, n, _ = _csv(engine)
+    row = next(csv.DictReader(io.StringIO(data)))
+    assert row["notes"] == "'" + t and row["actor1"] == "'+militants" and row["source"] == "'@outlet"
+    assert row["latitude"] == "-1.5"  # numbers stay numbers
 
 
 def test_filters_and_empty_selection(engine) -> None:  # noqa: ANN001

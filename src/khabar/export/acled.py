@@ -5,7 +5,8 @@ workflows analysts already have for ACLED data: event_date YYYY-MM-DD, time_prec
 1-3, inter codes 1-8 with interaction = the two codes, lower first (10, 20 ... for a sole actor), fatalities
 0 when not reported, notes = the evidence sentence. What ACLED has no column for (khabar event and
 document ids, status, wounded, arrested, confidence) goes into tags as "key=value" pairs separated by "; ".
-Written with the csv module (UTF-8, minimal quoting), so pandas and spreadsheets read it without fix-ups.
+Written with the csv module (UTF-8, minimal quoting), so pandas and spreadsheets read it without fix-ups;
+text cells that a spreadsheet would run as a formula (starting with = + - @) get a leading apostrophe.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ from khabar.export.select import Filters, iter_event_rows
 from khabar.store.schema import actors
 
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
+TEXT_COLUMNS = ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "admin1", "admin2", "admin3", "location",
+                "source", "notes", "tags")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Text from articles as a spreadsheet cell that is never run as a formula (OWASP CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA) else value
 
 
 @cache
@@ -182,6 +191,9 @@ def write_acled_csv(conn: Connection, out: TextIO, f: Filters) -> tuple[int, int
         if not is_acled_event(row):
             skipped += 1
             continue
-        writer.writerow(acled_row(row, inter))
+        out_row = acled_row(row, inter)
+        for col in TEXT_COLUMNS:
+            out_row[col] = _cell(out_row[col])
+        writer.writerow(out_row)
         written += 1
     return written, skipped

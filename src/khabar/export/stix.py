@@ -37,6 +37,8 @@ from khabar.store.schema import documents, events
 
 NAMESPACE = uuid.UUID("0f1c3b7e-5a2d-4c8e-9b1a-6d4e2f7a8c90")  # khabar's; never change (ids derive from it)
 EPOCH = "2020-01-01T00:00:00Z"  # created of KB-derived objects: stable across exports
+# Object types several documents can share: written once per bundle (their ids are remembered).
+SHARED = {"identity", "threat-actor", "location", "marking-definition", "extension-definition"}
 TLP = {"clear": stix2.TLP_WHITE, "green": stix2.TLP_GREEN, "amber": stix2.TLP_AMBER, "red": stix2.TLP_RED}
 
 
@@ -106,7 +108,7 @@ def _conf(x: float | None) -> int | None:
 
 
 class BundleWriter:
-    """Streams a bundle; remembers only the ids already written (so shared actors appear once)."""
+    """Streams a bundle; remembers the ids of shared objects written (so an actor appears once)."""
 
     def __init__(self, out: TextIO, bundle_id: str, tlp: str | None, now: str) -> None:
         self.out = out
@@ -135,8 +137,9 @@ class BundleWriter:
         return {"object_marking_refs": [self.marking.id]} if self.marking is not None else {}
 
     def _emit(self, obj: Any) -> None:
-        self.out.write(("\n" if not self.written else ",\n") + obj.serialize())
-        self.written.add(obj.id)
+        self.out.write(("\n" if not self.counts else ",\n") + obj.serialize())
+        if obj.type in SHARED:  # per-document objects are unique by construction: not remembered
+            self.written.add(obj.id)
         self.counts[obj.type] = self.counts.get(obj.type, 0) + 1
 
     def add(self, cls: Any, **props: Any) -> str:
