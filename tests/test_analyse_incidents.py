@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from khabar.analyse.config import load_config
 from khabar.analyse.incidents import (
     cluster_pending,
+    find_incidents,
     get_incident,
     incident_of_event,
     list_incidents,
@@ -149,3 +150,19 @@ def test_cluster_pending_for_new_documents_touches_only_unclustered_events(engin
         after = dict(conn.execute(select(incidents.c.id, incidents.c.updated_at)).all())
         assert {k: after[k] for k in before} == before  # the Kunduz incident was not rewritten
         assert cluster_pending(conn)["events"] == 0  # the denied report stays out, and is not "pending"
+
+
+def test_find_incidents_filters_through_member_reports(clustered) -> None:
+    with clustered.connect() as conn:
+        def where(**kw) -> list[str]:  # noqa: ANN003
+            return sorted(i["location"]["name"] for i in find_incidents(conn, **kw))
+
+        assert where() == ["Kabul", "Kabul", "Khatlon", "Kunduz"]
+        assert where(min_sources=2) == ["Kabul", "Kunduz"]
+        assert where(country="tj") == ["Khatlon"] and where(type="fight") == ["Khatlon"]
+        assert where(actor="ISKP") == ["Kabul", "Khatlon", "Kunduz"]  # id, case-insensitive
+        assert where(actor="unidentified gunmen") == ["Kabul"]  # an unresolved name
+        assert where(since="2026-10-10", until="2026-10-12") == ["Kabul", "Kabul"]
+        assert where(until="2026-10") == ["Kabul", "Kabul", "Khatlon", "Kunduz"]  # a partial date: whole month
+        first = find_incidents(conn)[0]
+        assert first["location"]["name"] == "Khatlon" and "reports" not in first  # newest first, no detail
