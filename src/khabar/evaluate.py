@@ -29,9 +29,9 @@ from typing import Any
 from khabar.analyse.config import load_config
 from khabar.analyse.geo import haversine_km
 
-EVENT_FIELDS = ("type", "actor", "target", "location", "date", "status")
+EVENT_FIELDS = ("type", "actor", "target", "location", "date", "status", "fatalities", "wounded", "arrested")
 EVENT_CORE = ("type", "actor", "target", "location", "date")
-CLAIM_FIELDS = ("claim", "speaker", "stance", "quantity", "subject", "denies")
+CLAIM_FIELDS = ("claim", "speaker", "stance", "quantity", "subject", "denies", "date")
 CLAIM_CORE = ("speaker", "stance", "quantity")
 NEAR_KM = 25.0  # two geocodes this close name the same place
 MAX_GOLD_BYTES = 5_000_000
@@ -278,6 +278,13 @@ def same_quantity(g: dict[str, Any] | None, p: dict[str, Any] | None, units: dic
     return True
 
 
+def _same_count(g: Any, p: Any) -> bool:
+    try:
+        return int(g) == int(p)
+    except (TypeError, ValueError):
+        return False
+
+
 def _singular(word: str) -> str:
     if word.endswith("men"):
         return word[:-3] + "man"
@@ -291,10 +298,14 @@ def _singular(word: str) -> str:
 
 
 def unit_key(unit: str | None, units: dict[str, str]) -> str:
-    """A unit's family (fighters ~ terrorists ~ armed men, per analysis.yaml), else its singular words."""
-    from khabar.analyse.claims import normalise_unit
-
-    canonical = normalise_unit(unit, units) or ""
+    """A unit's family (fighters ~ terrorists ~ armed men, per analysis.yaml), else its singular words;
+    singular and plural spellings ("armed man", "armed men") land in the same family."""
+    words = [_singular(w) for w in str(unit or "").casefold().split()]
+    if not words:
+        return ""
+    table = {" ".join(_singular(w) for w in k.split()): v for k, v in units.items()}
+    key = " ".join(words)
+    canonical = table.get(key) or table.get(words[-1]) or key
     return " ".join(_singular(w) for w in canonical.split())
 
 
@@ -408,6 +419,7 @@ def _score_events(gold: dict[str, Any], pred: dict[str, Any], report: Report, do
     comparators: dict[str, Comparator] = {
         "actor": same_actor, "target": same_actor, "location": same_place, "date": same_date,
         "status": lambda a, b: str(a).lower() == str(b).lower(),
+        "fatalities": _same_count, "wounded": _same_count, "arrested": _same_count,
     }
 
     def agreement(g: dict[str, Any], p: dict[str, Any]) -> int:
@@ -450,6 +462,7 @@ def _score_claims(gold: dict[str, Any], pred: dict[str, Any], report: Report, do
     comparators: dict[str, Comparator] = {
         "speaker": same_actor, "stance": lambda a, b: str(a).lower() == str(b).lower(),
         "quantity": lambda a, b: same_quantity(a, b, units), "subject": same_actor, "denies": same_actor,
+        "date": same_date,
     }
 
     def agreement(g: dict[str, Any], p: dict[str, Any]) -> int:
