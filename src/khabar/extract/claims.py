@@ -59,8 +59,15 @@ def _content(tok: Token, verb: str) -> Span | None:
     if tok.lemma_.lower() in lexicon()["object_content"]:
         for c in tok.children:
             if c.dep_ in ("dobj", "obj", "xcomp"):
-                return _trim(doc[c.left_edge.i : c.right_edge.i + 1])
+                end = c.right_edge.i
+                for p in tok.rights:  # "denied the allegations ... regarding the presence of 4,000 men"
+                    if p.i > end and p.dep_ == "prep" and p.lower_ in _TOPIC_PREPS:
+                        end = p.right_edge.i
+                return _trim(doc[c.left_edge.i : end + 1])
     return None
+
+
+_TOPIC_PREPS = {"regarding", "about", "concerning", "on", "over", "of"}
 
 
 def _trim(span: Span) -> Span | None:
