@@ -95,6 +95,8 @@ def test_reextraction_and_catch_up_keep_clusters_consistent(clustered) -> None:
         update_incidents(conn, ["kunduz-frontier"])
         shown = get_incident(conn, inc)  # show-incident summarises the live members
         assert shown["report_count"] == 3 and "Frontier Daily" not in shown["sources"]
+        listed = next(i for i in find_incidents(conn) if i["id"] == inc)  # and so do listings
+        assert listed["report_count"] == 3 and listed["figures"]["fatalities"]["max"] == 15
         # events never clustered (an ingest that did not call update) are picked up by the catch-up
         conn.execute(delete(incident_events))
         conn.execute(delete(incidents))

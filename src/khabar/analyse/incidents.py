@@ -624,6 +624,28 @@ def rebuild_incidents(conn: Connection, cfg: dict[str, Any] | None = None) -> di
 # ---- reading ---------------------------------------------------------------------------------------
 
 
+def _brief(conn: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Stored summaries without per-report detail; those whose members changed since (a re-extracted
+    document drops its events at once) are summarised again from their live members, and empty ones
+    are left out, so a listing never shows a report that is gone."""
+    ids = [r.id for r in rows]
+    live = dict(conn.execute(
+        select(incident_events.c.incident_id, func.count()).where(incident_events.c.incident_id.in_(ids))
+        .group_by(incident_events.c.incident_id)
+    ).all()) if ids else {}
+    out = []
+    for r in rows:
+        data = json.loads(r.data)
+        if live.get(r.id, 0) != data.get("report_count"):
+            if not live.get(r.id):
+                continue
+            data = summarise(conn, r.id, data.get("links", {})) or {}
+        data.pop("reports", None)
+        data.pop("links", None)
+        out.append(data)
+    return out
+
+
 def list_incidents(
     conn: Connection, *, min_sources: int = 1, limit: int = 100, offset: int = 0
 ) -> list[dict[str, Any]]:
@@ -635,13 +657,7 @@ def list_incidents(
         .limit(max(0, min(limit, 10_000)))
         .offset(max(0, offset))
     )
-    out = []
-    for r in conn.execute(q).all():
-        data = json.loads(r.data)
-        data.pop("reports", None)
-        data.pop("links", None)
-        out.append(data)
-    return out
+    return _brief(conn, conn.execute(q).all())
 
 
 def find_incidents(
@@ -689,13 +705,7 @@ def find_incidents(
         .limit(max(0, min(limit, 10_000)))
         .offset(max(0, offset))
     )
-    out = []
-    for r in conn.execute(q).all():
-        data = json.loads(r.data)
-        data.pop("reports", None)
-        data.pop("links", None)
-        out.append(data)
-    return out
+    return _brief(conn, conn.execute(q).all())
 
 
 def get_incident(conn: Connection, incident_id: str) -> dict[str, Any] | None:
