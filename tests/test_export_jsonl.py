@@ -122,3 +122,15 @@ def test_empty_selection_is_an_empty_file(engine, tmp_path) -> None:  # noqa: AN
     out = tmp_path / "empty.jsonl"
     r = runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "export", "--format", "jsonl", "-o", str(out)])
     assert r.exit_code == 0 and out.read_text() == ""
+
+
+def test_round_trip_of_a_really_extracted_article(tmp_path) -> None:  # noqa: ANN001
+    src = store_db.open_store(str(tmp_path / "extracted.db"))
+    fill(src, pipeline=True)
+    original = _export(src)
+    sample = next(r for r in original if r["id"] == "5" * 40)
+    assert sample["events"] and sample["claims"] and sample["entities"]
+    dst = store_db.open_store(str(tmp_path / "restored.db"))
+    res = import_lines(dst, [json.dumps(r, ensure_ascii=False) for r in original])
+    assert (res.imported, res.errors) == (len(original), [])
+    assert _export(dst) == original
