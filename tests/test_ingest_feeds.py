@@ -134,3 +134,15 @@ def test_unreachable_linked_page_is_one_failure(server, engine) -> None:
     with engine.connect() as conn:  # a failed entry: the feed's validators are not remembered
         assert conn.execute(select(fetch_cache.c.url).where(fetch_cache.c.url == server.url("/feed.xml"))).first() \
             is None
+
+
+def test_page_url_and_unchanged_repoll(server, engine) -> None:
+    server.routes["/news/delta.html"] = (_page("delta"), "text/html; charset=utf-8")
+    url = server.url("/news/delta.html")
+    first = Runner(engine, Options(retries=0), progress=False).run([url])
+    assert first.new == 1
+    with engine.connect() as conn:
+        row = conn.execute(select(documents.c.url, documents.c.source)).one()
+    assert row.url == url and row.source == "Loopback Herald"
+    again = Runner(engine, Options(retries=0), progress=False).run([url])
+    assert (again.new, again.skipped) == (0, 1) and server.hits("/news/delta.html", 304) == 1
