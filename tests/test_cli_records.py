@@ -115,3 +115,32 @@ def test_markup_in_stored_text_is_printed_as_text(engine, db_url) -> None:  # no
     res = CliRunner().invoke(cli, ["--db", db_url, "events"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert "[b]R[/b]" in res.output
+
+
+def test_end_to_end_on_the_sample(engine, db_url, samples_dir) -> None:  # noqa: ANN001
+    """The real pipeline (khabar extract) on the sample article, then the listings an analyst would run."""
+    from khabar.model import Document
+    from khabar.store.documents import insert_document
+
+    text = (samples_dir / "isis-k-tajik-border.txt").read_text(encoding="utf-8")
+    with engine.begin() as conn:
+        insert_document(conn, Document("5" * 40, text, title="ISIS on the borders", source="Sample", language="en"))
+    runner = CliRunner()
+
+    def invoke(*args: str):  # noqa: ANN202
+        return runner.invoke(cli, ["--db", db_url, *args], catch_exceptions=False)
+
+    assert invoke("extract").exit_code == 0
+    figures = as_json(invoke("claims", "--subject", "ISIS Khorasan", "--timeline", "--json"))
+    values = {t["value"] for t in figures if t["value"] is not None}
+    assert {6500.0, 4000.0} <= values
+    denials = as_json(invoke("claims", "--stance", "deny", "--actor", "csto", "--json"))
+    assert denials and denials[0]["denies"]["id"] == "csto"
+    historical = as_json(invoke("events", "--status", "historical", "--until", "1999", "--json"))
+    assert [e["location"]["country"] for e in historical] == ["UZ"]
+    assert as_json(invoke("events", "--type", "RECRUIT", "--actor", "iskp", "--json"))
+    people = {a["name"] for a in as_json(invoke("actors", "--type", "person", "--json"))}
+    assert {"Ramazon Rahimzoda", "Amir Khan Muttaqi"} <= people
+    minister = as_json(invoke("claims", "--speaker", "Ramazon Rahimzoda", "--since", "2023-02-15",
+                              "--until", "2023-02-15", "--json"))
+    assert minister and minister[0]["date"]["start"] == "2023-02-15"
