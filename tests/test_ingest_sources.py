@@ -58,3 +58,18 @@ def test_binary_missing_and_oversized(tmp_path: Path, fixtures_dir: Path) -> Non
     assert "binary" in errors[0]
     assert errors[1] == "no such file, folder or URL"
     assert errors[2].startswith("oversized")
+
+
+def test_reader_crash_fails_that_file_only(tmp_path: Path, fixtures_dir: Path, monkeypatch) -> None:
+    import khabar.ingest.html as html_mod
+
+    def crash(*_a, **_k):
+        raise ValueError("parser exploded")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(html_mod, "read_html_bytes", crash)
+    shutil.copy(fixtures_dir / "ingest" / "html" / "aid-convoy.html", tmp_path / "a.html")
+    shutil.copy(fixtures_dir / "ingest" / "text" / "frontmatter.txt", tmp_path / "b.txt")
+    items = list(iter_items([str(tmp_path)], Options()))
+    assert items[0].error == "unexpected ValueError: parser exploded" and items[0].name.endswith("a.html")
+    assert items[1].doc is not None

@@ -108,8 +108,12 @@ def feed_items(data: bytes, name: str, opts: Options, *, path: str | None = None
         if opts.follow and fields.get("url") and fetcher is not None:
             yield from _follow(fetcher, fields, meta, label, path)
             continue
+        body = _entry_text(entry)
+        if not body.strip():  # title-only entries are common; the page is the article
+            yield Item(label, skipped="entry has no text (--follow fetches the linked page)")
+            continue
         try:
-            yield Item(label, doc=make_document(_entry_text(entry), path=path, meta=meta, **fields))
+            yield Item(label, doc=make_document(body, path=path, meta=meta, **fields))
         except IngestError as exc:
             yield Item(label, error=str(exc))
     if parsed.get("bozo") and parsed.get("bozo_exception") is not None:

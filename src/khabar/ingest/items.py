@@ -12,7 +12,7 @@ from khabar.ingest.normalize import IngestError
 from khabar.model import Document
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-USER_AGENT = f"khabar/{__version__} (+https://github.com/khabar-project/khabar; news research ingester)"
+USER_AGENT = f"khabar/{__version__} (news research ingester; conditional GET, retries with back-off)"
 
 
 @dataclass

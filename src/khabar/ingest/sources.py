@@ -136,31 +136,44 @@ def read_stdin(stream: BinaryIO, opts: Options) -> bytes:
     return data
 
 
+def guarded(items: Iterator[Item], name: str) -> Iterator[Item]:
+    """A reader's items; a bug or library surprise inside it fails that input, not the whole run."""
+    try:
+        yield from items
+    except Exception as exc:  # noqa: BLE001 - reported as one line naming the input
+        yield Item(name, error=f"unexpected {type(exc).__name__}: {exc}")
+
+
 def iter_items(targets: Iterable[str], opts: Options, fetcher: Fetcher | None = None,
                stdin: Any = None) -> Iterator[Item]:
     """Every Item of every target, in order; a target that does not exist is one error Item."""
     for target in targets:
-        if target == "-":
-            try:
-                data = read_stdin(stdin or sys.stdin.buffer, opts)
-            except IngestError as exc:
-                yield Item("<stdin>", error=str(exc))
-                continue
-            yield from bytes_items(data, "<stdin>", opts, fetcher=fetcher)
-        elif is_url(target):
-            if fetcher is None:
-                yield Item(target, error="URLs need a fetcher")
-                continue
-            yield from url_items(target, opts, fetcher)
+        yield from guarded(_target_items(target, opts, fetcher, stdin), target)
+
+
+def _target_items(target: str, opts: Options, fetcher: Fetcher | None, stdin: Any) -> Iterator[Item]:
+    """Items of one target: `-` (stdin), an http(s) URL, a folder or a file."""
+    if target == "-":
+        try:
+            data = read_stdin(stdin or sys.stdin.buffer, opts)
+        except IngestError as exc:
+            yield Item("<stdin>", error=str(exc))
+            return
+        yield from bytes_items(data, "<stdin>", opts, fetcher=fetcher)
+    elif is_url(target):
+        if fetcher is None:
+            yield Item(target, error="URLs need a fetcher")
+            return
+        yield from url_items(target, opts, fetcher)
+    else:
+        path = Path(target).expanduser()
+        if path.is_dir():
+            for p in walk(path):
+                if format_of_name(p.name) is None and not p.name.lower().endswith(".gz"):
+                    yield Item(str(p), skipped="not an article format (name it explicitly to sniff it)")
+                    continue
+                yield from guarded(file_items(p, opts, fetcher), str(p))
+        elif path.is_file():
+            yield from file_items(path, opts, fetcher)
         else:
-            path = Path(target).expanduser()
-            if path.is_dir():
-                for p in walk(path):
-                    if format_of_name(p.name) is None and not p.name.lower().endswith(".gz"):
-                        yield Item(str(p), skipped="not an article format (name it explicitly to sniff it)")
-                        continue
-                    yield from file_items(p, opts, fetcher)
-            elif path.is_file():
-                yield from file_items(path, opts, fetcher)
-            else:
-                yield Item(target, error="no such file, folder or URL")
+            yield Item(target, error="no such file, folder or URL")
