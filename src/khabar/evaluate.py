@@ -175,9 +175,10 @@ def _gold_doc(rec: Any, base: Path, where: str) -> dict[str, Any]:
 
 
 def norm(s: Any) -> str:
+    """Case, punctuation, dashes and a leading article do not make two names differ."""
     s = str(s or "").casefold().replace("’", "'")
     s = re.sub(r"^(the|a|an)\s+", "", s.strip())
-    return " ".join(re.sub(r"[^\w'\- ]", " ", s).split())
+    return " ".join(re.sub(r"[^\w' ]", " ", s).split())
 
 
 def _ids(g: dict[str, Any]) -> set[str]:
@@ -197,12 +198,17 @@ def same_actor(g: dict[str, Any] | None, p: dict[str, Any] | None) -> bool:
 
 
 def actor_rank(g: dict[str, Any], p: dict[str, Any]) -> int | None:
-    """How well p matches g: the position of its id among the accepted ids, after them a name match."""
+    """How well p matches g (lower is better): its first accepted id, its name, a fallback id."""
     v = g.get("id")
     ids = [str(x) for x in (v if isinstance(v, list) else [v]) if x]
+    if ids and p.get("id") == ids[0]:
+        return 0
+    names = {norm(g.get("name"))} | {norm(a) for a in g.get("aliases") or []}
+    if norm(p.get("name")) in names - {""}:
+        return 1
     if p.get("id") in ids:
-        return ids.index(p["id"])
-    return len(ids) if same_actor(g, p) else None
+        return 1 + ids.index(p["id"])
+    return None
 
 
 def _interval(d: dict[str, Any]) -> tuple[date, date] | None:
@@ -335,18 +341,19 @@ def match(
     compatible: Callable[[dict[str, Any], dict[str, Any]], bool],
     agreement: Callable[[dict[str, Any], dict[str, Any]], int],
 ) -> list[tuple[int, int]]:
-    """One-to-one pairs (gold index, pred index): overlapping evidence, compatible, most agreement first."""
+    """One-to-one pairs (gold index, pred index): overlapping evidence, compatible; most agreement first,
+    then required before optional gold, then the larger overlap."""
     cands = []
     for gi, g in enumerate(gold):
         for pi, p in enumerate(pred):
             ov = _overlap(g["_span"], _span(p))
             if ov and compatible(g, p):
-                cands.append((-agreement(g, p), -ov, gi, pi))
+                cands.append((-agreement(g, p), bool(g.get("optional")), -ov, gi, pi))
     cands.sort()
     used_g: set[int] = set()
     used_p: set[int] = set()
     pairs = []
-    for _, _, gi, pi in cands:
+    for *_, gi, pi in cands:
         if gi not in used_g and pi not in used_p:
             used_g.add(gi)
             used_p.add(pi)
