@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, true, union_all, update
 from sqlalchemy.engine import Connection
 
 from khabar.analyse.config import load_config
@@ -206,8 +206,9 @@ class Scorer:
         ]
         comp["actors"] = sum(self.neutral if s is None else s for s in sides) / 2
         # evidence words
-        if a.words and b.words:
-            jaccard = len(a.words & b.words) / len(a.words | b.words)
+        wa, wb = a.words, b.words
+        if wa and wb:
+            jaccard = len(wa & wb) / len(wa | wb)
             comp["evidence"] = min(1.0, jaccard / self.evidence_full)
         else:
             comp["evidence"] = self.neutral
@@ -237,15 +238,67 @@ def _finer_or_equal(precision: str | None, order: Sequence[str]) -> list[str] | 
     return list(order[: order.index(precision) + 1])
 
 
+def _box(name: str) -> Any:
+    """lat/lon within the bound box parameters `{name}_la0` .. `{name}_lo1`."""
+    return and_(events.c.lat.between(bindparam(f"{name}_la0"), bindparam(f"{name}_la1")),
+                events.c.lon.between(bindparam(f"{name}_lo0"), bindparam(f"{name}_lo1")))
+
+
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}  # candidate lookups by shape; limits are parameters, not SQL
+
+
+def _candidate_statement(key: tuple[Any, ...]) -> Any:
+    """The candidate lookup for one shape of report, with bound parameters (built once per shape)."""
+    has_statuses, finer_dates, geo, finer_geo, has_country = key
+    date_cond: Any = true()
+    if finer_dates is not None:
+        date_cond = or_(
+            and_(events.c.date_precision.in_(finer_dates),
+                 events.c.date_start.between(bindparam("own_lo"), bindparam("own_hi"))),
+            events.c.date_precision.not_in(finer_dates),
+            events.c.date_precision.is_(None),
+        )
+    place_cond: Any = true()
+    same_country = or_(events.c.country.is_(None), events.c.country == bindparam("country"))
+    if geo:
+        if finer_geo is None:
+            near: Any = _box("own")
+        else:  # a coarser candidate: within the limit of its own precision (unknown ones: the widest)
+            branches = [and_(events.c.geo_precision.in_(finer_geo), _box("own"))]
+            for p in GEO_ORDER[len(finer_geo):]:
+                branches.append(and_(events.c.geo_precision == p, _box(p)))
+            branches.append(and_(or_(events.c.geo_precision.not_in(GEO_ORDER), events.c.geo_precision.is_(None)),
+                                 _box("max")))
+            near = or_(*branches)
+        no_coords = events.c.lat.is_(None)
+        if has_country:
+            no_coords = and_(no_coords, same_country)
+        place_cond = or_(near, no_coords)
+    elif has_country:
+        place_cond = same_country
+    status_cond: Any = events.c.status.in_(bindparam("statuses", expanding=True)) if has_statuses else true()
+    base = (
+        select(*_EVENT_COLS, incident_events.c.incident_id)
+        .join(incident_events, incident_events.c.event_id == events.c.id)
+        .join(documents, documents.c.id == events.c.doc_id)
+    )
+    type_cond = events.c.type.in_(bindparam("types", expanding=True))
+    dated = base.where(type_cond, events.c.date_start.between(bindparam("lo"), bindparam("hi")), date_cond,
+                       place_cond, status_cond)
+    undated = base.where(type_cond, events.c.date_start.is_(None),
+                         documents.c.published.between(bindparam("lo"), bindparam("hi")), place_cond, status_cond)
+    return union_all(dated, undated)
+
+
 def _candidates(conn: Connection, rep: Report, scorer: Scorer) -> list[tuple[Any, str]]:
     """Clustered events that could match rep, found through indexes: (row, incident_id).
 
     The limits of a pair depend on the coarser precision of its two reports, so candidates no coarser
-    than rep are fetched within rep's own date window and distance, and only coarser ones (rare) within
-    the widest limits: the work per new report stays proportional to its real neighbourhood.
+    than rep are fetched within rep's own date window and distance, and coarser ones within theirs: the
+    work per new report stays proportional to its real neighbourhood. The statement is built once per
+    shape of report (precisions, coordinates known or not) and reused with new parameters.
     """
     row = rep.row
-    types = scorer.compatible_types(row["type"])
     if rep.span is None:
         return []
     statuses = scorer.statuses_like(row["status"])
@@ -254,58 +307,33 @@ def _candidates(conn: Connection, rep: Report, scorer: Scorer) -> list[tuple[Any
         return ((rep.span[0] - timedelta(days=days)).isoformat(),
                 (rep.span[1] + timedelta(days=days)).isoformat() + "\uffff")
 
-    lo, hi = day_range(scorer.lookup_days)
-    own_lo, own_hi = day_range(_limit(scorer.window, rep.date_precision))
+    params: dict[str, Any] = {"types": scorer.compatible_types(row["type"])}
+    params["lo"], params["hi"] = day_range(scorer.lookup_days)
+    params["own_lo"], params["own_hi"] = day_range(_limit(scorer.window, rep.date_precision))
     finer_dates = _finer_or_equal(rep.date_precision, DATE_ORDER)
-    date_cond: Any = True
-    if finer_dates is not None:
-        date_cond = or_(
-            and_(events.c.date_precision.in_(finer_dates), events.c.date_start.between(own_lo, own_hi)),
-            events.c.date_precision.not_in(finer_dates),
-            events.c.date_precision.is_(None),
-        )
-    place_cond: Any = True
-    if row["lat"] is not None and row["lon"] is not None:
-        finer_geo = _finer_or_equal(row["geo_precision"], GEO_ORDER)
+    geo = row["lat"] is not None and row["lon"] is not None
+    finer_geo = _finer_or_equal(row["geo_precision"], GEO_ORDER) if geo else None
+    if geo:
         own_km = _limit(scorer.max_km, row["geo_precision"] if finer_geo is not None else None)
-        la0, la1, lo0, lo1 = bbox(row["lat"], row["lon"], own_km)
-        near_own = and_(events.c.lat.between(la0, la1), events.c.lon.between(lo0, lo1))
-        if finer_geo is None:
-            near: Any = near_own
-        else:  # a coarser candidate: within the limit of its own precision (unknown ones: the widest)
-            branches = [and_(events.c.geo_precision.in_(finer_geo), near_own)]
-            for p in GEO_ORDER[len(finer_geo):]:
-                la0, la1, lo0, lo1 = bbox(row["lat"], row["lon"], _limit(scorer.max_km, p))
-                branches.append(and_(events.c.geo_precision == p, events.c.lat.between(la0, la1),
-                                     events.c.lon.between(lo0, lo1)))
-            la0, la1, lo0, lo1 = bbox(row["lat"], row["lon"], scorer.max_lookup_km)
-            branches.append(and_(or_(events.c.geo_precision.not_in(GEO_ORDER), events.c.geo_precision.is_(None)),
-                                 events.c.lat.between(la0, la1), events.c.lon.between(lo0, lo1)))
-            near = or_(*branches)
-        no_coords = events.c.lat.is_(None)
-        if row["country"]:
-            no_coords = and_(no_coords, or_(events.c.country.is_(None), events.c.country == row["country"]))
-        place_cond = or_(near, no_coords)
-    elif row["country"]:
-        place_cond = or_(events.c.country.is_(None), events.c.country == row["country"])
-    cols = (*_EVENT_COLS, incident_events.c.incident_id)
-    base = (
-        select(*cols)
-        .join(incident_events, incident_events.c.event_id == events.c.id)
-        .join(documents, documents.c.id == events.c.doc_id)
-    )
-    status_cond: Any = events.c.status.in_(statuses) if statuses else True
-    dated = base.where(events.c.type.in_(types), events.c.date_start.between(lo, hi), date_cond, place_cond,
-                       status_cond)
-    undated = base.where(
-        events.c.type.in_(types), events.c.date_start.is_(None), documents.c.published.between(lo, hi), place_cond,
-        status_cond,
-    )
+        boxes = {"own": own_km, "max": scorer.max_lookup_km}
+        if finer_geo is not None:
+            boxes.update({p: _limit(scorer.max_km, p) for p in GEO_ORDER[len(finer_geo):]})
+        for name, km in boxes.items():
+            box = bbox(row["lat"], row["lon"], km)
+            params.update(zip((f"{name}_la0", f"{name}_la1", f"{name}_lo0", f"{name}_lo1"), box, strict=True))
+    if row["country"]:
+        params["country"] = row["country"]
+    if statuses:
+        params["statuses"] = statuses
+    key = (bool(statuses), tuple(finer_dates) if finer_dates else None, geo,
+           tuple(finer_geo) if finer_geo else None, bool(row["country"]))
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = _candidate_statement(key)
     out = []
-    for q in (dated, undated):
-        for r in conn.execute(q).all():
-            m = r._mapping
-            out.append((m, m["incident_id"]))
+    for r in conn.execute(stmt, params).all():
+        m = r._mapping
+        out.append((m, m["incident_id"]))
     return out
 
 
