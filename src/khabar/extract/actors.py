@@ -23,10 +23,6 @@ from khabar.model import Actor
 
 extensions.register()
 
-# Prepositions after which a country name is where something happened, not who did it.
-LOCATIVE_PREPS = {"in", "at", "from", "to", "into", "near", "across", "inside", "within", "on", "towards", "toward",
-                  "through", "along", "of", "throughout", "around", "outside", "between", "via", "over", "beyond",
-                  "onto", "off", "by", "under", "about", "until"}
 PERSON_PRONOUNS = {"he", "she", "him"}
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _PRONOUN_WINDOW = 3  # sentences back a pronoun may reach
@@ -189,13 +185,13 @@ class ActorResolver:
             tok = doc[i]
             if i in taken or self._demonym(tok):
                 break
-            if self._is_title_word(tok) or (tok.text[:1].isupper() and words and not tok.is_sent_start
+            if self._is_title_word(tok) or (tok.text[:1].isupper() and not tok.is_sent_start
                                            and tok.pos_ in ("PROPN", "NOUN", "ADJ", "")):
                 words.insert(0, tok)
                 i -= 1
                 continue
-            if tok.lower_ == "of" and words and i > 0 and self._is_title_word(doc[i - 1]):
-                words.insert(0, tok)
+            if tok.lower_ in ("of", "for", "the") and words and i > 0 and len(words) < 8:
+                words.insert(0, tok)  # "Minister for the Middle East Tobias Ellwood"
                 i -= 1
                 continue
             break
@@ -274,9 +270,10 @@ class ActorResolver:
                 a = self.kb.body_actor(cc.upper(), body)
                 if a is not None:
                     generated[a.id] = a
+        chosen = self._extend_members(doc, chosen, generated)
         if has_parse and has_ner:
             chosen = [m for m in chosen if not self._locative_state(doc, m)]
-            taken = {i: m for m in chosen for i in range(m.start, m.end)}
+        taken = {i: m for m in chosen for i in range(m.start, m.end)}
         persons: dict[str, Actor] = {}
         if has_ner:
             extra = self._ner_mentions(doc, taken, persons, generated)
@@ -323,17 +320,57 @@ class ActorResolver:
             used.update(range(m.start, m.end))
         return sorted(out, key=lambda m: m.start)
 
+    def _extend_members(self, doc: Doc, chosen: list[Mention], generated: dict[str, Actor]) -> list[Mention]:
+        """'ISIL fighters' -> the group; 'U.S. forces' -> that state's armed forces (a body of the state)."""
+        used = {i for m in chosen for i in range(m.start, m.end)}
+        nouns = sorted(((k.split(), v) for k, v in self.kb.body_nouns.items()), key=lambda kv: -len(kv[0]))
+        for m in chosen:
+            a = self.kb.actors.get(m.actor_id)
+            if a is None or a.type == "person":
+                continue
+            if a.type == "state":
+                for words, body in nouns:
+                    j = m.end
+                    if [t.lower_ for t in doc[j : j + len(words)]] == words and not any(
+                            k in used for k in range(j, j + len(words))):
+                        body_actor = self.kb.body_actor(a.country or m.actor_id.upper(), body)
+                        if body_actor is not None:
+                            if body_actor.id not in self.kb.actors:
+                                generated[body_actor.id] = body_actor
+                            m.actor_id = body_actor.id
+                            m.end = j + len(words)
+                            used.update(range(j, m.end))
+                        break
+                continue
+            j = m.end
+            while j + 1 < len(doc) and j - m.end < 2 and doc[j].pos_ in ("ADJ", "NOUN") and doc[j].text.islower() \
+                    and doc[j].lower_ not in self.kb.member_nouns:
+                j += 1
+            nxt = doc[j + 1] if j + 1 < len(doc) else None
+            if j < len(doc) and doc[j].lower_ in self.kb.member_nouns and j not in used and (
+                    nxt is None or (nxt.lower_ not in self.kb.member_nouns
+                                    and not (nxt.pos_ == "PROPN" and nxt.text[:1].isupper()))):
+                used.update(range(m.end, j + 1))
+                m.end = j + 1
+        return chosen
+
+    _ACTOR_DEPS = {"nsubj", "nsubjpass", "dobj", "poss", "appos", "dative", "iobj"}
+    _ACTOR_PREPS = {"by", "against", "with", "between", "for"}
+
     def _locative_state(self, doc: Doc, m: Mention) -> bool:
-        """A country named as where something is ("in Afghanistan") is a place here, not an actor."""
+        """A country is an actor where it acts or is acted on (subject, object, "by"/"against" it, a
+        possessor); elsewhere ("in Afghanistan", "Syria's north", a modifier) it is a place, not an actor."""
         actor = self.kb.actors.get(m.actor_id)
         if actor is None or actor.type != "state":
             return False
         root = doc[m.start : m.end].root
-        if root.dep_ == "pobj" and root.head.lower_ in LOCATIVE_PREPS:
-            return True
-        if root.dep_ in ("compound", "amod") and root.head.lemma_ in ("border", "side", "territory", "soil", "land"):
-            return True
-        return False
+        while root.dep_ in ("conj", "appos") and root.head.i != root.i:
+            root = root.head
+        if root.dep_ in self._ACTOR_DEPS:
+            return False
+        if root.dep_ == "pobj" and root.head.lower_ in self._ACTOR_PREPS:
+            return False
+        return True
 
     def _org_type(self, text: str) -> str:
         low = f" {fold(text)} "
@@ -475,7 +512,9 @@ class ActorResolver:
                     out.append(Mention(tok.i, tok.i + 1, pid, priority=1))
                     person_at.append((tok.i, pid))
                     continue
-            if tok.lower_ in self.heads and tok.i > 0 and doc[tok.i - 1].lower_ == "the":
+            appositive = tok.i > 2 and doc[tok.i - 2].text == "," and getattr(taken.get(tok.i - 3), "actor_id", "") \
+                in persons
+            if tok.lower_ in self.heads and tok.i > 1 and doc[tok.i - 1].lower_ == "the" and not appositive:
                 lemma = tok.lemma_.lower()
                 cands = {pid for pid, p in persons.items() if p.role and first_at.get(pid, len(doc)) < tok.i
                          and (lemma in p.role.lower().split() or tok.lower_ in p.role.lower().split())}

@@ -44,6 +44,7 @@ class KnowledgeBase:
     body_names: dict[str, str] = field(default_factory=dict)
     group_nouns: frozenset[str] = frozenset()
     org_types: dict[str, list[str]] = field(default_factory=dict)
+    member_nouns: frozenset[str] = frozenset()
     titles: dict = field(default_factory=dict)
 
     def state_of(self, country: str | None) -> str | None:
@@ -163,6 +164,7 @@ def load_kb_uncached(paths: Sequence[str | Path] = ()) -> KnowledgeBase:
             raise KBError(f"{path}: 'actors' must be a list")
         for i, item in enumerate(items):
             _add_actor(kb, item, path, i)
+        kb.member_nouns = kb.member_nouns | {fold(str(w)) for w in data.get("member_nouns") or ()}
         for typ, words in (data.get("org_types") or {}).items():
             kb.org_types.setdefault(str(typ), []).extend(fold(str(w)) for w in words)
     for a in kb.actors.values():

@@ -31,6 +31,7 @@ PLACE_LABELS = {"GPE", "LOC", "FAC"}
 OTHER_LABELS = {"PERSON", "ORG", "NORP", "WORK_OF_ART", "EVENT", "LAW", "PRODUCT", "LANGUAGE"}
 GENERIC_TAIL = re.compile(r"\s+(province|city|district|region|area|governorate|state|oblast|county|village|town|"
                           r"valley|neighbourhood|neighborhood|camp|municipality)$", re.I)
+NON_NAME_LABELS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
 ADMIN_WORDS = {"province", "governorate", "oblast", "region", "district", "prefecture", "county"}
 BORDER_WORDS = {"border", "borders", "frontier", "frontiers", "boundary"}
 CONNECTORS = {"of", "al", "el", "de", "-", "e", "i", "la", "le", "du", "des", "and", "ul", "ud", "bin", "am", "an"}
@@ -170,6 +171,9 @@ class PlaceResolver:
                            or t.lower_ in BORDER_WORDS for t in doc[i:j]):
                     continue
                 span = doc[i:j]
+                if (j - i == 1 and (tok.is_stop or len(tok.text) < 3 or tok.text.endswith("."))) or any(
+                        t.ent_type_ in NON_NAME_LABELS for t in span):
+                    continue  # "The", "Jan.", a date
                 hits = [e for e in self._lookup(span.text) if _strong(e)]
                 if not hits:
                     continue
