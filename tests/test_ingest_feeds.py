@@ -146,3 +146,11 @@ def test_page_url_and_unchanged_repoll(server, engine) -> None:
     assert row.url == url and row.source == "Loopback Herald"
     again = Runner(engine, Options(retries=0), progress=False).run([url])
     assert (again.new, again.skipped) == (0, 1) and server.hits("/news/delta.html", 304) == 1
+
+
+def test_malformed_feed_with_entities_is_refused_too(tmp_path: Path) -> None:
+    path = tmp_path / "sneaky.xml"
+    path.write_bytes(b'junk<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
+                     b"<rss><channel><title>x</title><item><title>t</title><description>&b;</description>")
+    [item] = list(read_feed_file(path, Options()))
+    assert "hostile XML refused" in item.error

@@ -34,6 +34,7 @@ def test_dates_from_every_shape() -> None:
     assert parse_date("2023-02-15T00:00:00Z") == "2023-02-15"
     assert parse_date("Wed, 15 Feb 2023 10:30:00 GMT") == "2023-02-15T10:30:00"
     assert parse_date(time.strptime("2023-02-15 08:00", "%Y-%m-%d %H:%M")) == "2023-02-15T08:00:00"
+    assert parse_date(1676457000) == "2023-02-15T10:30:00"  # Unix seconds
     assert parse_date("2023-02") == "2023-02"  # partial dates are facts, kept as they are
     assert parse_date("sometime last week") is None
 

@@ -19,6 +19,7 @@ from khabar.ingest.normalize import IngestError, make_document
 
 SUFFIXES = (".rss", ".atom", ".xml", ".rdf")
 _FEEDISH = re.compile(rb"<\s*(rss|feed|rdf:RDF)\b", re.IGNORECASE)
+_ENTITY_DECL = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _ENTRY_FIELDS = {"title", "link", "summary", "content", "published", "updated", "author", "id",
                  "published_parsed", "updated_parsed", "summary_detail", "title_detail", "links",
                  "authors", "author_detail", "guidislink", "content_detail", "created", "created_parsed"}
@@ -47,6 +48,9 @@ def check_safe_xml(data: bytes) -> str | None:
                 "ExternalReferenceForbidden": "external reference"}.get(type(exc).__name__, type(exc).__name__)
         return f"hostile XML refused: {what}{f' {name!r}' if name else ''} (entities are never expanded)"
     except ParseError:
+        # broken XML goes on to feedparser's lenient parser: refuse it too when it declares entities
+        if _ENTITY_DECL.search(data):
+            return "hostile XML refused: entity declaration in a malformed document"
         return None
     return None
 

@@ -73,6 +73,8 @@ def parse_date(value: Any) -> str | None:
     """
     if value is None or value == "":
         return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 10**11:
+        value = datetime.fromtimestamp(value, UTC)  # Unix seconds, as many JSON exports give
     if isinstance(value, time.struct_time):
         value = datetime(*value[:6], tzinfo=UTC)
     if isinstance(value, datetime):
