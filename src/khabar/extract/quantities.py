@@ -37,6 +37,10 @@ def lexicon() -> dict:
     data = yaml.safe_load(text)
     data["approximators"] = sorted((a.split() for a in data["approximators"]), key=len, reverse=True)
     data["vague"] = {tuple(k.split()): v for k, v in data["vague"].items()}
+    by_first: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+    for words, value in sorted(data["vague"].items(), key=lambda kv: -len(kv[0])):
+        by_first.setdefault(words[0], []).append((words, value))
+    data["vague_by_first"] = by_first  # longest phrase first, looked up by its first word
     return data
 
 
@@ -97,12 +101,12 @@ def find_quantities(doc: Doc) -> list[Span]:
     skip = {t.i for e in doc.ents if e.label_ in _SKIP_ENTS for t in e}
     out: list[Span] = []
     used: set[int] = set()
-    vague = lexicon()["vague"]
+    vague = lexicon()["vague_by_first"]
     i = 0
     while i < len(doc):
         t = doc[i]
         hit = None
-        for words, value in sorted(vague.items(), key=lambda kv: -len(kv[0])):
+        for words, value in vague.get(t.lower_, ()):
             if _match_words(doc, i, list(words)):
                 end = i + len(words)
                 if end < len(doc) and doc[end].lower_ == "of":
