@@ -43,26 +43,27 @@ def pipeline_version(kb_paths: Sequence[str], place_paths: Sequence[str]) -> str
 
 
 def select_ids(engine: Engine, *, doc_ids: Sequence[str], everything: bool, version: str) -> tuple[list[str], list[str]]:
-    """(document ids to extract, error lines for --doc values naming no document)."""
-    errors: list[str] = []
+    """(document ids to extract, the --doc values that name no document)."""
+    unknown: list[str] = []
     with engine.connect() as conn:
         if doc_ids:
             ids: list[str] = []
             for value in doc_ids:
                 doc = get_document(conn, value)
                 if doc is None:
-                    errors.append(f"--doc {value}: no such document (or the prefix is not unique)")
+                    unknown.append(value)
                 elif doc.id not in ids:
                     ids.append(doc.id)
-            return ids, errors
+            return ids, unknown
         q = select(documents.c.id).order_by(documents.c.ingested_at, documents.c.id)
         if not everything:
             q = q.where(documents.c.extract_version.is_(None) | (documents.c.extract_version != version))
-        return list(conn.execute(q).scalars()), errors
+        return list(conn.execute(q).scalars()), unknown
 
 
-def load_documents(engine: Engine, ids: Sequence[str], sent: deque[str]) -> Iterator[Document]:
-    """Stored documents in `ids` order, read a chunk at a time; each id is noted in `sent` when handed out."""
+def load_documents(engine: Engine, ids: Sequence[str], sent: deque[str], gone: list[str]) -> Iterator[Document]:
+    """Stored documents in `ids` order, read a chunk at a time; each id is noted in `sent` when handed
+    out, or in `gone` when the document was deleted since it was selected."""
     for i in range(0, len(ids), _CHUNK):
         chunk = list(ids[i : i + _CHUNK])
         with engine.connect() as conn:
@@ -71,6 +72,8 @@ def load_documents(engine: Engine, ids: Sequence[str], sent: deque[str]) -> Iter
             if doc_id in rows:
                 sent.append(doc_id)
                 yield row_to_document(rows[doc_id])
+            else:
+                gone.append(doc_id)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -93,6 +96,7 @@ def run_extraction(
     from khabar.scale.engine import extract_stream
 
     sent: deque[str] = deque()
+    gone: list[str] = []
     failures: list[tuple[str, str]] = []
     stored = 0
 
@@ -101,7 +105,7 @@ def run_extraction(
         if on_error:
             on_error(doc_id, reason)
 
-    stream = extract_stream(load_documents(engine, ids, sent), workers=workers, kb_paths=kb_paths,
+    stream = extract_stream(load_documents(engine, ids, sent, gone), workers=workers, kb_paths=kb_paths,
                             place_paths=place_paths, batch_size=batch_size)
     try:
         for ext in stream:
@@ -128,6 +132,8 @@ def run_extraction(
         for doc_id in ids[ids.index(sent[0]) + 1 if sent and sent[0] in ids else len(ids):]:
             if doc_id not in done:
                 failed(doc_id, "not extracted: the run stopped at an earlier error")
+    for doc_id in gone:
+        failed(doc_id, "deleted from the store while extraction ran")
     return stored, failures
 
 
@@ -158,10 +164,11 @@ def extract(state, doc_ids, everything, stale, kb_paths, place_paths, workers, b
         fail("use only one of --doc, --all, --stale")
     engine = state.engine()
     version = pipeline_version(kb_paths, place_paths)
-    ids, errors = select_ids(engine, doc_ids=doc_ids, everything=everything, version=version)
-    for line in errors:
-        err_console.print(Text("error: " + line, style="red"))
-    failures: list[tuple[str, str]] = [(v, "no such document") for v in doc_ids if any(v in e for e in errors)]
+    ids, unknown = select_ids(engine, doc_ids=doc_ids, everything=everything, version=version)
+    failures: list[tuple[str, str]] = []
+    for value in unknown:
+        err_console.print(Text(f"error: --doc {value}: no such document (or the prefix is not unique)", style="red"))
+        failures.append((value, "no such document"))
     started = time.monotonic()
     stored = 0
     if ids:
