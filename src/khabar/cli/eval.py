@@ -9,7 +9,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from khabar.cli.base import cli, console, err_console, fail, json_option, print_json
+from khabar.cli.base import cli, console, err_console, fail, print_json
 
 
 def _row(table: Table, name: str, s: dict[str, Any], style: str | None = None) -> None:
@@ -47,7 +47,7 @@ def print_report(data: dict[str, Any], show_errors: bool) -> None:
               help="Extra places YAML (repeatable).")
 @click.option("--errors", "show_errors", is_flag=True, help="List every missed, spurious or wrong item.")
 @click.option("--min-f1", type=click.FloatRange(0, 1), help="Exit non-zero when overall F1 is below this.")
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as one JSON object.")
 def eval_command(gold, predictions, kb_paths, place_paths, show_errors, min_f1, as_json) -> None:  # noqa: ANN001
     """Score extraction against hand-annotated GOLD.jsonl: precision, recall, F1 per area and field.
 

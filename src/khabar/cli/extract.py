@@ -19,7 +19,7 @@ from rich.text import Text
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from khabar.cli.base import cli, console, err_console, fail, json_option, print_json
+from khabar.cli.base import cli, console, err_console, fail, print_json
 from khabar.model import Document
 from khabar.store.documents import get_document, row_to_document
 from khabar.store.records import save_extraction
@@ -149,7 +149,7 @@ def run_extraction(
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(0),
               help="Processes to use; 0 = one per CPU.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary (counts, failures) for scripting.")
 @click.pass_obj
 def extract(state, doc_ids, everything, stale, kb_paths, place_paths, workers, batch_size, as_json) -> None:  # noqa: ANN001
     """(Re)run extraction over stored documents, e.g. after the knowledge base changed.
