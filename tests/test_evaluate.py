@@ -99,6 +99,8 @@ def test_known_counts_per_field() -> None:
     assert counts(r["claims"]["overall"]) == (3, 6, 3)
     assert counts(r["overall"]) == (9, 17, 13)
     assert r["overall"]["f1"] == pytest.approx(0.6)
+    assert r["per_document"] == [{"id": "d1", "actors": 0.8, "events": 0.5, "claims": pytest.approx(0.6667, abs=1e-4),
+                                  "overall": 0.6}]
     kinds = {(e["area"], next(k for k in ("missed", "spurious", "field") if k in e)) for e in r["errors"]}
     assert ("events", "missed") in kinds and ("actors", "spurious") in kinds and ("events", "field") in kinds
 

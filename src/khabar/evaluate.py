@@ -77,6 +77,21 @@ class Report:
     events: dict[str, Score] = field(default_factory=lambda: {f: Score() for f in EVENT_FIELDS})
     claims: dict[str, Score] = field(default_factory=lambda: {f: Score() for f in CLAIM_FIELDS})
     errors: list[dict[str, Any]] = field(default_factory=list)  # what went wrong, for the annotator
+    per_document: list[dict[str, Any]] = field(default_factory=list)  # {"id", "actors", "events", "claims", "overall"} F1s
+
+    def merge(self, other: Report) -> None:
+        self.documents += other.documents
+        self.actors.add(other.actors)
+        for mine, theirs in ((self.events, other.events), (self.claims, other.claims)):
+            for k, v in theirs.items():
+                mine[k].add(v)
+        self.errors += other.errors
+
+    def summary(self) -> dict[str, float]:
+        """The four headline F1s."""
+        d = self.to_dict()
+        return {"actors": d["actors"]["f1"], "events": d["events"]["overall"]["f1"],
+                "claims": d["claims"]["overall"]["f1"], "overall": d["overall"]["f1"]}
 
     def overall(self, scores: dict[str, Score], names: Iterable[str]) -> Score:
         total = Score()
@@ -97,6 +112,7 @@ class Report:
                        "fields": {k: v.to_dict() for k, v in self.events.items()}},
             "claims": {"overall": self.overall(self.claims, CLAIM_CORE).to_dict(),
                        "fields": {k: v.to_dict() for k, v in self.claims.items()}},
+            "per_document": self.per_document,
             "errors": self.errors,
         }
 
@@ -512,7 +528,10 @@ def score(gold_docs: Sequence[dict[str, Any]], predictions: dict[str, dict[str, 
     report = Report()
     units = _unit_table()
     for g in gold_docs:
-        score_document(g, predictions.get(g["id"]), report, units)
+        one = Report()
+        score_document(g, predictions.get(g["id"]), one, units)
+        report.merge(one)
+        report.per_document.append({"id": g["id"], **one.summary()})
     return report
 
 

@@ -28,6 +28,13 @@ def print_report(data: dict[str, Any], show_errors: bool) -> None:
         for name, s in data[area]["fields"].items():
             _row(table, f"  {name}", s)
     console.print(table)
+    if len(data.get("per_document") or []) > 1:
+        docs = Table(title=Text("F1 per document"), box=box.SIMPLE_HEAD)
+        for col in ("document", "actors", "events", "claims", "overall"):
+            docs.add_column(col, justify="left" if col == "document" else "right", no_wrap=True)
+        for d in data["per_document"]:
+            docs.add_row(Text(str(d["id"])[:40]), *(f"{d[k]:.3f}" for k in ("actors", "events", "claims", "overall")))
+        console.print(docs)
     errors = data["errors"]
     if show_errors and errors:
         for e in errors:
