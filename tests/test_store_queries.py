@@ -66,6 +66,7 @@ def test_events_paging_and_counts(conn) -> None:  # noqa: ANN001
     assert ids(Q.query_events(conn, limit=2)) + ids(Q.query_events(conn, limit=2, offset=2)) + ids(
         Q.query_events(conn, limit=2, offset=4)) == everything
     assert Q.count_events(conn) == 5
+    assert Q.count_events(conn, doc="", type=[], country="", actor="") == 5  # empty means no filter
     assert Q.count_events(conn, type="ASSAULT", country="ML") == 1
     assert Q.count_events(conn, actor="iskp") == 1
 

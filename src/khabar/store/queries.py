@@ -15,6 +15,8 @@ Conventions for all query_* functions:
 - limit is clamped to 0..10000; sort is "date" (oldest first), "-date" (newest first) or "confidence"
   (highest first); ties are broken by document and evidence offset so pages are stable.
 - count_* take the same filters (minus limit/offset/sort) and return the number of matching items.
+- None, "" and [] all mean "no filter"; list-valued filters (type, country, status, doc, ...) also accept
+  "a,b" and match any of the values.
 """
 
 from __future__ import annotations
@@ -184,7 +186,7 @@ def _event_conds(
     if countries := _values(country):
         conds.append(c.country.in_([x.upper() for x in countries]))
     conds += _date_conds(c.date_start, c.date_end, since, until)
-    if doc is not None:
+    if _values(doc):
         conds.append(_doc_cond(c.doc_id, doc))
     if statuses := _values(status):
         conds.append(c.status.in_([s.lower() for s in statuses]))
@@ -288,7 +290,7 @@ def _claim_conds(
         )
     start, end = _claim_date(c)
     conds += _date_conds(start, end, since, until)
-    if doc is not None:
+    if _values(doc):
         conds.append(_doc_cond(c.doc_id, doc))
     if min_confidence is not None:
         conds.append(c.confidence >= float(min_confidence))
@@ -370,7 +372,7 @@ def _actor_conds(
         conds.append(c.parent.in_(sorted(ids or {parent})))
     if origin:
         conds.append(c.origin == origin)
-    if doc is not None:
+    if _values(doc):
         conds.append(exists(select(mentions.c.id).where(mentions.c.actor_id == c.id, _doc_cond(mentions.c.doc_id, doc))))
     if mentioned is True:
         conds.append(exists(select(mentions.c.id).where(mentions.c.actor_id == c.id)))
@@ -450,7 +452,7 @@ def _place_conds(
         conds.append(c.country.in_([x.upper() for x in countries]))
     if precisions := _values(precision):
         conds.append(c.precision.in_([p.lower() for p in precisions]))
-    if doc is not None:
+    if _values(doc):
         conds.append(
             or_(
                 exists(select(mentions.c.id).where(mentions.c.place_id == c.id, _doc_cond(mentions.c.doc_id, doc))),
