@@ -12,7 +12,7 @@ import hashlib
 import re
 
 import numpy as np
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.engine import Connection
 
 from khabar.store.schema import doc_bands, documents
@@ -55,7 +55,7 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 def find_near(conn: Connection, sig: np.ndarray, bands: list[tuple[int, str]], *, exclude: str,
               threshold: float = THRESHOLD) -> list[tuple[str, float]]:
     """Stored documents whose estimated Jaccard similarity to sig is at least threshold."""
-    cond = or_(*[and_(doc_bands.c.band == b, doc_bands.c.hash == h) for b, h in bands])
+    cond = tuple_(doc_bands.c.band, doc_bands.c.hash).in_(bands)  # row values: one index probe per band
     ids = {r.doc_id for r in conn.execute(select(doc_bands.c.doc_id).where(cond).distinct())}
     ids.discard(exclude)
     if not ids:
