@@ -87,8 +87,12 @@ def _claim_line(cl: dict[str, Any]) -> str:
     q = cl.get("quantity")
     parts = [f"{_ref(cl.get('speaker'))} {cl['verb']} ({cl['stance']})"]
     if q:
-        parts.append(f"quantity={q.get('text') or q['value']}" + (f" {q['unit']}" if q.get("unit") else ""))
+        parts.append("quantity=" + (q.get("text") or f"{q['value']:g}" + (f" {q['unit']}" if q.get("unit") else "")))
     return "  ".join(parts)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 @cli.command()
@@ -136,12 +140,12 @@ def show(state, doc_id: str, no_text: bool, as_json: bool) -> None:  # noqa: ANN
         console.print(Text(f"\nevents ({len(record['events'])})", style="bold"))
         for ev in record["events"]:
             console.print(Text("  " + _event_line(ev)))
-            console.print(Text(f"    \u201c{ev['evidence']['text']}\u201d", style="dim"))
+            console.print(Text(f"    \u201c{_flat(ev['evidence']['text'])}\u201d", style="dim"))
     if record["claims"]:
         console.print(Text(f"\nclaims ({len(record['claims'])})", style="bold"))
         for cl in record["claims"]:
             console.print(Text("  " + _claim_line(cl)))
-            console.print(Text(f"    \u201c{cl['evidence']['text']}\u201d", style="dim"))
+            console.print(Text(f"    \u201c{_flat(cl['evidence']['text'])}\u201d", style="dim"))
     if not no_text:
         console.print(Text("\ntext", style="bold"))
         console.print(marked_text(record["text"], record))
