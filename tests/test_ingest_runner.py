@@ -167,7 +167,7 @@ def test_extraction_failure_is_reported_documents_kept(engine, samples_dir: Path
 def test_cluster_failure_is_a_warning(engine, monkeypatch, capsys) -> None:
     import khabar.analyse.incidents as incidents
 
-    def boom(conn):
+    def boom(conn, doc_ids=None):
         raise ValueError("bad config")
 
     monkeypatch.setattr(incidents, "cluster_pending", boom, raising=False)

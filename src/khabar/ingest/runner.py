@@ -8,6 +8,7 @@ extracted, e.g. after an interrupted run) then go through extraction, unless ext
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,9 @@ class Counts:
         if self.extracted or self.extract_failed:
             text += f"; extracted {self.extracted}" + (
                 f", extraction failed for {self.extract_failed}" if self.extract_failed else "")
+        if self.incidents:
+            text += (f"; incidents: {self.incidents.get('created', 0)} new, "
+                     f"{self.incidents.get('joined', 0)} events joined existing")
         if self.interrupted:
             text += "; INTERRUPTED (every stored document is complete; re-run to continue)"
         return text
@@ -195,9 +199,9 @@ class Runner:
             self.report("extraction", f"{type(exc).__name__}: {exc}; {counts.extract_failed} documents "
                                       "stored without extraction (re-ingest or `khabar extract` retries them)")
             return
-        self._cluster(counts)
+        self._cluster(counts, ids)
 
-    def _cluster(self, counts: Counts) -> None:
+    def _cluster(self, counts: Counts, doc_ids: list[str] | None = None) -> None:
         """Incremental incident clustering, when the analysis layer offers it; never fatal."""
         try:
             from khabar.analyse import incidents
@@ -205,7 +209,10 @@ class Runner:
             cluster_pending = getattr(incidents, "cluster_pending", None)
             if cluster_pending is None:
                 return
+            kwargs: dict[str, Any] = {}
+            if "doc_ids" in inspect.signature(cluster_pending).parameters and doc_ids is not None:
+                kwargs["doc_ids"] = doc_ids  # only the events just saved: cost independent of store size
             with self.engine.begin() as conn:
-                counts.incidents = cluster_pending(conn)
+                counts.incidents = cluster_pending(conn, **kwargs)
         except Exception as exc:  # noqa: BLE001 - analysis problems must not fail an ingest
             self.report("incident clustering", f"{type(exc).__name__}: {exc}", kind="warning")
