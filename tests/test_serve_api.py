@@ -79,10 +79,13 @@ def test_events_pages_are_disjoint_sorted_and_complete(client: TestClient) -> No
 def test_event_filters(client: TestClient) -> None:
     assault = client.get("/api/events", params={"type": "ASSAULT", "limit": 500}).json()
     assert assault["total"] > 1 and {e["type"] for e in assault["items"]} == {"ASSAULT"}
-    kabul = client.get("/api/events", params={"bbox": "69,34,70,35"}).json()
-    assert [e["id"] for e in kabul["items"]] == ["ev-xss-kabul"]
+    kabul = client.get("/api/events", params={"bbox": "69,34,70,35", "limit": 500}).json()
+    assert "ev-xss-kabul" in [e["id"] for e in kabul["items"]]
+    assert all(69 <= e["location"]["lon"] <= 70 and 34 <= e["location"]["lat"] <= 35 for e in kabul["items"])
     assert client.get("/api/events", params={"actor": "taliban", "target": "iskp"}).json()["total"] >= 1
-    assert client.get("/api/events", params={"country": "af", "min_confidence": 0.85}).json()["total"] == 1
+    sure = client.get("/api/events", params={"country": "af", "min_confidence": 0.85, "limit": 500}).json()
+    assert "ev-xss-kabul" in [e["id"] for e in sure["items"]]
+    assert all(e["location"]["country"] == "AF" and e["confidence"] >= 0.85 for e in sure["items"])
     march = client.get("/api/events", params={"since": "2023-03", "until": "2023-03-31", "limit": 500}).json()
     assert march["total"] >= 2
     assert all(e["date"]["end"] >= "2023-03" and e["date"]["start"] <= "2023-03-31\uffff" for e in march["items"])
@@ -171,12 +174,13 @@ def test_actor_profile_and_places(client: TestClient) -> None:
     assert "iskp" in [a["id"] for a in actors["items"]]
     place = client.get("/api/places/geonames:1138958").json()
     assert place["events"] == 1 and place["mentions"] == 1
-    assert client.get("/api/places", params={"country": "AF"}).json()["total"] == 1
+    af = client.get("/api/places", params={"country": "AF", "limit": 500}).json()
+    assert "geonames:1138958" in [p["id"] for p in af["items"]] and {p["country"] for p in af["items"]} == {"AF"}
 
 
 def test_search_covers_documents_actors_places(client: TestClient) -> None:
     res = client.get("/api/search", params={"q": "kabul"}).json()
-    assert res["documents"] and res["places"][0]["id"] == "geonames:1138958"
+    assert res["documents"] and "geonames:1138958" in [p["id"] for p in res["places"]]
     assert client.get("/api/search", params={"q": "khorasan"}).json()["actors"][0]["id"] == "iskp"
     assert client.get("/api/search").json()["documents"] == []
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 MAX_PAGE = 500  # rows per page of any listing
 MAX_MAP = 20_000  # points per map request
+MAP_DEFAULT = 10_000  # the map page's request: newest first, the page says when more matched
 DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 SORTS = ("date", "-date", "confidence")
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData()
@@ -183,6 +184,17 @@ Index("ix_events_target", events.c.target_id)
 Index("ix_events_country_date", events.c.country, events.c.date_start)
 Index("ix_events_date", events.c.date_start)
 Index("ix_events_latlon", events.c.lat, events.c.lon)
+# migration 0002: the web app's listings at scale (benchmarks/serve.py)
+Index("ix_events_dates", events.c.date_start, events.c.date_end)
+Index("ix_events_country_dates", events.c.country, events.c.date_start, events.c.date_end)
+Index("ix_events_type_country_date", events.c.type, events.c.country, events.c.date_start)
+Index("ix_events_type_latlon", events.c.type, events.c.lat, events.c.lon)
+Index("ix_events_status_confidence", events.c.status, events.c.confidence)
+Index("ix_events_confidence", events.c.confidence)
+Index("ix_events_actor_name", events.c.actor_name)
+Index("ix_events_target_name", events.c.target_name)
+Index("ix_events_actor_name_lower", func.lower(events.c.actor_name))
+Index("ix_events_target_name_lower", func.lower(events.c.target_name))
 
 claims = Table(
     "claims",
