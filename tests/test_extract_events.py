@@ -246,3 +246,26 @@ def test_unseen_pakistan_operation_place(pipeline, fixtures_dir) -> None:  # noq
     ext = run(pipeline, fixtures_dir / "extract" / "pakistan-ttp-waziristan.txt", "2025-01-08")
     op = find(ext.events, "ASSAULT", lambda e: e.fatalities == 10)
     assert "Waziristan" in op.location.name and op.location.country == "PK"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Firefighters were busy fighting two apartment fires overnight.",
+        "The results demonstrate the influence the students have amassed.",
+        "The fans met the players after the game.",
+    ],
+)
+def test_non_political_uses_give_no_event(nlp, text: str) -> None:  # noqa: ANN001
+    assert stage(nlp, text) == []
+
+
+def test_political_talks_need_a_known_side(nlp) -> None:  # noqa: ANN001
+    ev = one(stage(nlp, "Kenya met Ethiopia in Addis Ababa on Monday to discuss the border."), "CONSULT")
+    assert (ev.actor.id, ev.target.id) == ("ke", "et") and ev.location.name == "Addis Ababa"
+
+
+def test_undated_event_without_publication_day_gets_no_made_up_date(nlp) -> None:  # noqa: ANN001
+    evs = stage(nlp, "In 2016 the rebels agreed to a ceasefire. Militants attacked a police post.", published=None)
+    attack = one(evs, "ASSAULT")
+    assert attack.date is None  # the document is only known to be from 2016 or later

@@ -265,7 +265,7 @@ class DocIndex:
     def fallback_date(self) -> DateValue | None:
         """The document date at lower precision (its month): an undated mention is near it, not on it."""
         dd = self.doc._.doc_date
-        if dd is None:
+        if dd is None or dd.precision != "day":  # a year or a lower bound says too little
             return None
         import calendar
 

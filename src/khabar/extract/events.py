@@ -101,7 +101,12 @@ def _matches(entry: dict, tok: Token) -> bool:
     if head and tok.head.lemma_.lower() not in head and tok.head.head.lemma_.lower() not in head:
         return False
     not_head = _as_set(entry.get("not_head"))
-    return not (not_head and tok.head.lemma_.lower() in not_head)
+    if not_head and tok.head.lemma_.lower() in not_head:
+        return False
+    not_object = _as_set(entry.get("not_object"))
+    if not_object and any(o.lemma_.lower() in not_object for o in _objects(tok)):
+        return False
+    return not (entry.get("intransitive") and any(c.dep_ in ("dobj", "obj") for c in tok.children))
 
 
 def _mode(entry: dict, tok: Token) -> str | None:
@@ -229,6 +234,7 @@ class EventReader:
         self.lex = lexicon()
         document = doc._.khabar_doc
         self.key = getattr(document, "id", None) or "doc"
+        self._specific: set[str] = set()
 
     def triggers(self) -> list[tuple[Token, dict]]:
         out = []
@@ -240,6 +246,8 @@ class EventReader:
             for entry in entries:
                 if _matches(entry, tok):
                     out.append((tok, entry))
+                    if entry.get("object"):  # "signed a treaty": specific without named parties
+                        self._specific.add(tok.text)
                     break
         return out
 
@@ -434,7 +442,7 @@ class EventReader:
             )
             events.append((tok, ev))
         events = self._fold_rementions(events)
-        merged = self._merge(events)
+        merged = [ev for ev in self._merge(events) if self._political(ev)]
         for ev in merged:  # ACLED: an attack on soldiers, police or a base is a battle, not violence against civilians
             armed = _armed_target(ev.target) or getattr(
                 self.ix.actor_record(ev.target.id if ev.target else None), "type", None
@@ -444,6 +452,18 @@ class EventReader:
         for n, ev in enumerate(merged, 1):
             ev.id = f"{self.key}-e{n}"
         return merged
+
+    def _political(self, ev: Event) -> bool:
+        """Types marked needs_actor in plover.yaml (talks, appeals, accusations...) are events between
+        political actors: one side must be a known organisation or state, or a person speaking for one.
+        Violent and treaty events stand on their own."""
+        if not ontology().get(ev.type, {}).get("needs_actor") or ev.trigger in self._specific:
+            return True
+        for ref in (ev.actor, ev.target):
+            actor = self.ix.actor_record(ref.id if ref else None)
+            if actor is not None and (actor.type != "person" or actor.affiliation):
+                return True
+        return False
 
     @staticmethod
     def _fold_rementions(events: list[tuple[Token, Event]]) -> list[tuple[Token, Event]]:
