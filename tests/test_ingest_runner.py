@@ -175,3 +175,32 @@ def test_cluster_failure_is_a_warning(engine, monkeypatch, capsys) -> None:
     counts = runner_mod.Counts()
     runner._cluster(counts)
     assert counts.ok and "warning: incident clustering: ValueError: bad config" in capsys.readouterr().err
+
+
+def test_rerun_extracts_what_an_earlier_run_stored_but_did_not_extract(engine, samples_dir: Path,
+                                                                       monkeypatch) -> None:
+    import khabar.scale.engine as scale_engine
+    from khabar.model import Extraction
+
+    seen: list[list[str]] = []
+
+    def broken(docs, **kw):
+        raise RuntimeError("killed during extraction")
+        yield  # pragma: no cover
+
+    def empty(docs, **kw):  # the contract's shape: one Extraction per document, in input order
+        batch = [d.id for d in docs]
+        seen.append(batch)
+        for doc_id in batch:
+            yield Extraction(doc_id=doc_id, stages_run=["test"])
+
+    jsonl = str(samples_dir / "wire-stories.jsonl")
+    monkeypatch.setattr(scale_engine, "extract_stream", broken)
+    assert _run(engine, jsonl, extract=ExtractOptions(enabled=True)).extract_failed == 3
+    monkeypatch.setattr(scale_engine, "extract_stream", empty)
+    again = _run(engine, jsonl, extract=ExtractOptions(enabled=True))
+    assert (again.new, again.duplicate, again.extracted) == (0, 3, 3) and again.ok
+    third = _run(engine, jsonl, extract=ExtractOptions(enabled=True))
+    assert third.extracted == 0 and len(seen) == 1  # extracted documents are not extracted again
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).where(documents.c.extracted_at.is_(None))).scalar_one() == 0
