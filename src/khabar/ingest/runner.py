@@ -117,7 +117,7 @@ class Runner:
     def run(self, targets: Iterable[str], stdin: Any = None) -> Counts:
         counts = Counts()
         fetcher = self.fetcher or Fetcher(self.engine, self.opts)
-        pending: list[str] = []
+        pending: dict[str, None] = {}  # ordered set: documents to extract
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=self.err, transient=True, disable=not self.show_progress) as bar:
             task = bar.add_task("ingesting")
@@ -132,10 +132,10 @@ class Runner:
                 if self.fetcher is None:
                     fetcher.close()
             if self.extract.enabled and pending and not counts.interrupted:
-                self._extract(pending, counts, bar)
+                self._extract(list(pending), counts, bar)
         return counts
 
-    def _one(self, item: Item, counts: Counts, pending: list[str]) -> None:
+    def _one(self, item: Item, counts: Counts, pending: dict[str, None]) -> None:
         if item.error is not None:
             counts.failed += 1
             self.report(item.name, item.error)
@@ -153,20 +153,24 @@ class Runner:
             raise
         except Exception as exc:  # noqa: BLE001 - a store error fails this item, not the run
             counts.failed += 1
-            self.report(item.name, f"not stored: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            first = (str(exc).splitlines() or [""])[0][:200]
+            self.report(item.name, f"not stored: {type(exc).__name__}: {first}")
             return
         counts.doc_ids.append(item.doc.id)
         if outcome == "new":
             counts.new += 1
             counts.near += bool(near)
             counts.new_ids.append(item.doc.id)
-            pending.append(item.doc.id)
+            pending[item.doc.id] = None
         else:
             counts.duplicate += 1
-            if unextracted and item.doc.id not in pending:
-                pending.append(item.doc.id)
+            if unextracted:
+                pending[item.doc.id] = None
         if item.on_stored is not None:
-            item.on_stored()
+            try:
+                item.on_stored()
+            except Exception as exc:  # noqa: BLE001 - e.g. remembering an ETag; the document is stored
+                self.report(item.name, f"stored, but: {type(exc).__name__}: {exc}", kind="warning")
 
     def _docs(self, ids: list[str]) -> Iterator[Document]:
         for doc_id in ids:
