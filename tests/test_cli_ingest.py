@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -27,16 +28,23 @@ def test_ingest_samples_then_again(db_url: str, samples_dir: Path) -> None:
     assert again.exit_code == 0 and (data["new"], data["duplicate"], data["failed"]) == (0, 11, 0)
 
 
+def _closed_port_url() -> str:
+    with socket.socket() as s:  # bound, then closed: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/feed.xml"
+
+
 def test_bad_inputs_exit_non_zero_with_one_line_each(db_url: str, fixtures_dir: Path) -> None:
     bad = fixtures_dir / "ingest" / "bad"
+    url = _closed_port_url()
     result = run(db_url, str(bad / "billion-laughs.xml"), str(bad / "latin1.txt"),
-                 str(fixtures_dir / "ingest" / "html"), "http://127.0.0.1:9/feed.xml", "--retries", "0",
-                 "--no-extract")
+                 str(fixtures_dir / "ingest" / "html"), url, "--retries", "0", "--no-extract")
     assert result.exit_code == 1
     err = result.stderr
     assert "billion-laughs.xml: hostile XML refused" in err
     assert "latin1.txt: not valid UTF-8" in err
-    assert "http://127.0.0.1:9/feed.xml: unreachable" in err
+    assert f"{url}: unreachable" in err
     assert "1 new, 0 duplicate, 3 failed" in result.stdout
 
 
