@@ -134,3 +134,12 @@ def test_errors_are_pages(client: TestClient, url: str, status: int) -> None:
     assert r.status_code == status
     if status != 422:
         assert r.headers["content-type"].startswith("text/html")
+
+
+def test_overview_shows_counts_alerts_and_incidents(client: TestClient, store: dict) -> None:
+    html = client.get("/").text
+    stats = client.get("/api/stats").json()
+    assert f'<div class="num">{stats["events"]:,}</div>' in html
+    assert "assaults-in-afghanistan" in html and "#ev-ev-xss-kabul" in html  # alert -> its evidence
+    rows = html.split('id="incidents"', 1)[1].split("</table>", 1)[0].count("<tr><td>")
+    assert rows == min(10, stats["incidents"]) > 0
