@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -311,6 +313,36 @@ def test_serve_refuses_a_public_interface_without_the_flag(tmp_path: Path) -> No
 
     r = CliRunner().invoke(cli, ["--db", str(tmp_path / "k.db"), "serve", "--host", "0.0.0.0"])
     assert r.exit_code != 0 and "--public" in r.output
+
+
+def test_khabar_serve_answers_on_loopback(store: dict) -> None:
+    """The real command in a child process: binds 127.0.0.1, serves the store, stops on SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "KHABAR_DB": store["path"]}
+    env.pop("KHABAR_TOKEN", None)
+    proc = subprocess.Popen([sys.executable, "-m", "khabar", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline, stats = time.time() + 60, None
+        while time.time() < deadline and stats is None and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=2) as r:  # noqa: S310
+                    stats = json.load(r)
+            except OSError:
+                time.sleep(0.3)
+        assert stats is not None, proc.stderr.read().decode() if proc.poll() is not None else "no answer"
+        assert stats["documents"] >= len(store["docs"]) + 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
 
 
 def test_loopback_detection() -> None:

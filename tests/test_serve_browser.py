@@ -168,6 +168,7 @@ def test_other_pages(page, server: dict) -> None:  # noqa: ANN001
     assert page.locator(".card").count() >= 5
     visit(page, server, "/actors/taliban", "actor")
     assert page.locator("svg.graph line.edge").count() >= 1
+    visit(page, server, "/api-docs", "api-docs")
     visit(page, server, "/claims", "claims")
     assert page.locator(".claim-group").count() >= 1
     page.fill("form.search input[name=q]", "Termez")

@@ -15,7 +15,7 @@ from khabar.serve.app import create_app
 from khabar.store import db as store_db
 
 PAGES = ["/", "/map", "/timeline", "/events", "/events?sort=confidence", "/documents", "/actors",
-         "/actors/taliban", "/claims", "/search?q=kabul", "/search?q=taliban", "/documents?q=border"]
+         "/actors/taliban", "/claims", "/search?q=kabul", "/search?q=taliban", "/documents?q=border", "/api-docs"]
 RAW = ["<script>window.__xss", 'onmouseover="window.__xss', "<b>Evil</b>", '<b onmouseover', "<i>Taliban</i>",
        'href="javascript:', "<img src=x"]
 
@@ -113,6 +113,13 @@ def test_claims_page_puts_figures_and_denials_side_by_side(client: TestClient) -
     html = client.get("/claims").text
     assert 'class="claim-group"' in html and "4,000" in html
     assert 'class="claim deny"' in html
+
+
+def test_api_page_lists_every_operation_without_a_cdn(client: TestClient) -> None:
+    html = client.get("/api-docs").text
+    spec = client.get("/openapi.json").json()
+    assert html.count('class="claim-group api-op"') == sum(len(m) for m in spec["paths"].values())
+    assert client.get("/docs").status_code == 404  # Swagger UI would load from a CDN
 
 
 def test_map_page_points_at_the_geojson_api(client: TestClient) -> None:

@@ -44,5 +44,5 @@ def serve(state, host: str, port: int, token: str | None, public: bool) -> None:
     from khabar.serve.app import create_app
 
     app = create_app(state.db, token=token)
-    err_console.print(f"khabar: http://{host}:{port}/ (API docs at /docs){' · write endpoints enabled' if token else ''}")
+    err_console.print(f"khabar: http://{host}:{port}/ (API: /api-docs, /openapi.json){' · write endpoints enabled' if token else ''}")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -29,6 +29,8 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
     app = FastAPI(
         title="khabar",
         version=__version__,
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN: /api-docs lists the API from the package
+        redoc_url=None,
         description="Source-attributed events, claims, actors and places extracted from news. Read-only "
         "unless the server was started with a token; write endpoints then need it as a bearer token.",
     )

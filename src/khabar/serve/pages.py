@@ -280,6 +280,31 @@ def search_page(request: Request, conn: Conn) -> Response:
     return render(request, "search.html", res=api_stats.search_all(conn, q), title=f"Search: {q}")
 
 
+@router.get("/api-docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Response:
+    """The OpenAPI document as a page (Swagger UI would need a CDN); /openapi.json is the machine form."""
+    spec = request.app.openapi()
+    ops = []
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            params = [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
+                       "description": p.get("description") or "", "schema": _schema_text(p.get("schema", {}))}
+                      for p in op.get("parameters", [])]
+            ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                        "params": params, "body": "requestBody" in op, "tag": (op.get("tags") or [""])[0]})
+    return render(request, "api_docs.html", ops=ops, spec=spec, title="API")
+
+
+def _schema_text(schema: dict[str, Any]) -> str:
+    if "anyOf" in schema:
+        return " | ".join(_schema_text(s) for s in schema["anyOf"])
+    text = schema.get("type", "")
+    if "enum" in schema:
+        text += " (" + ", ".join(map(str, schema["enum"])) + ")"
+    bounds = [f"{k} {schema[k]}" for k in ("minimum", "maximum", "maxLength", "pattern") if k in schema]
+    return text + (" [" + "; ".join(bounds) + "]" if bounds else "")
+
+
 @router.get("/favicon.ico", include_in_schema=False)
 def favicon() -> Response:
     return Response(status_code=204)
