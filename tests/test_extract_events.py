@@ -269,3 +269,11 @@ def test_undated_event_without_publication_day_gets_no_made_up_date(nlp) -> None
     evs = stage(nlp, "In 2016 the rebels agreed to a ceasefire. Militants attacked a police post.", published=None)
     attack = one(evs, "ASSAULT")
     assert attack.date is None  # the document is only known to be from 2016 or later
+
+
+def test_date_of_another_clause_is_not_the_event_date(nlp) -> None:  # noqa: ANN001
+    evs = stage(nlp, "Kenya declared a state of alert after al-Shabaab seized the town in May 2021.")
+    seize = one(evs, "COERCE")
+    assert seize.date.start == "2021-05-01" and seize.actor.id == "al-shabaab"
+    alert = one(evs, "MOBILIZE")
+    assert alert.actor.id == "ke" and not alert.date.start.startswith("2021")

@@ -246,21 +246,34 @@ class DocIndex:
     def date_near(self, tok: Token) -> DateValue | None:
         """A date attached to tok: in its prepositional / adverbial modifiers (not in nested clauses)."""
         for c in tok.children:
-            if c.dep_ in CLAUSE_DEPS or c.dep_ in ("nsubj", "nsubjpass", "dobj", "xcomp"):
+            if c.dep_ in CLAUSE_DEPS or c.dep_ in ("nsubj", "nsubjpass", "dobj", "xcomp", "acl") or _own_clause(c):
                 continue
             for t in c.subtree:
-                if t.i in self.date_at:
+                if t.i in self.date_at and not self._in_other_clause(t, {tok.i}):
                     return self.date_at[t.i]._.date
         return None
 
     def sentence_date(self, sent: Span, near: int) -> DateValue | None:
+        """The sentence's date nearest the trigger, skipping dates inside another clause ("after the
+        Taliban seized power in mid-August 2021" dates the seizure, not the alert declared)."""
+        trigger = self.doc[near]
+        governors = {t.i for t in trigger.ancestors} | {trigger.i}
         best = None
         for t in sent:
-            if t.i in self.date_at:
+            if t.i in self.date_at and not self._in_other_clause(t, governors):
                 dv = self.date_at[t.i]._.date
                 if best is None or abs(t.i - near) < best[0]:
                     best = (abs(t.i - near), dv)
         return best[1] if best else None
+
+    @staticmethod
+    def _in_other_clause(tok: Token, governors: set[int]) -> bool:
+        t = tok
+        while t.i not in governors and t.head is not t:
+            if t.dep_ in CLAUSE_DEPS or (t.dep_ == "acl" and t.pos_ in ("VERB", "AUX")) or _own_clause(t):
+                return True
+            t = t.head
+        return False
 
     def fallback_date(self) -> DateValue | None:
         """The document date at lower precision (its month): an undated mention is near it, not on it."""
@@ -281,14 +294,27 @@ class DocIndex:
         return self.sentence_date(sent, chain[0].i) or self.fallback_date()
 
 
+def _own_clause(t: Token) -> bool:
+    """A conjoined verb with its own subject is another clause; "killed 9 and wounded 21 last Friday"
+    shares its modifiers with the first verb."""
+    return t.dep_ == "conj" and t.pos_ in ("VERB", "AUX") and any(
+        c.dep_ in ("nsubj", "nsubjpass") for c in t.children
+    )
+
+
 def subject_of(verb: Token) -> Token | None:
-    """The subject of a verb, inherited through xcomp / conj / acomp / advcl when the verb has none."""
+    """The subject of a verb, inherited through xcomp / conj / acomp / advcl when the verb has none;
+    the object of the governing verb for object control ("prompted the authorities to declare")."""
     seen = 0
     t = verb
     while t is not None and seen < 6:
         for c in t.children:
             if c.dep_ in ("nsubj", "nsubjpass", "csubj"):
                 return c
+        if t.dep_ == "xcomp" and t.head is not t:  # object control: "urged the government to release"
+            obj = next((c for c in t.head.children if c.dep_ in ("dobj", "obj") and c.i < t.i), None)
+            if obj is not None:
+                return obj
         if t.dep_ in ("xcomp", "conj", "acomp", "advcl", "ccomp", "pcomp") and t.head is not t:
             t = t.head
             seen += 1

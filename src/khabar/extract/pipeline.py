@@ -50,6 +50,7 @@ COMPONENTS = {
 _OPTIONAL_MODULES = {"actors": "khabar.extract.actors", "places": "khabar.extract.places"}
 _HEADING_MAX = 60
 _HEADING_WORDS = 8
+_LINE_HEAD = 4  # tokens at a line's start that never begin a new sentence after a word
 _FUNCTION_WORDS = frozenset(
     "a an the in on at of to for from by with and or but as into onto over under than that which who whose "
     "its his her their our your my this these those is are was were be been has have had will would "
@@ -121,6 +122,12 @@ def layout_component(doc: Doc) -> Doc:
             nxt += 1
         if nxt < n and nxt > 0:
             doc[nxt].is_sent_start = True
+            # the parser also likes to split right after a line's first words ("ISIS | Khorasan seeks")
+            for k in range(nxt + 1, min(nxt + _LINE_HEAD, n)):
+                prev = doc[k - 1]
+                if prev.is_space or "\n" in prev.whitespace_ or prev.text[-1] in ".!?:;\"”’)":
+                    break
+                doc[k].is_sent_start = False
         line_start = pos + 1
         pos = text.find("\n", line_start)
     return doc
