@@ -52,3 +52,9 @@ def test_number_value() -> None:
     assert quantities.number_value([doc[3]]) == 3200
     assert quantities.number_value([doc[4], doc[5]]) == 2_000_000
     assert quantities.number_value([nlp("rebels")[0]]) is None
+
+
+def test_times_and_compound_adjectives_are_not_counts(nlp) -> None:  # noqa: ANN001
+    assert _quantities(nlp, "It happened just before 5 p.m. when the suspect took a two-handed stance.") == []
+    got = _quantities(nlp, "A 10-year-old boy and 3 soldiers were hurt.")
+    assert [(q.value, q.unit) for q in got] == [(3, "soldier")]

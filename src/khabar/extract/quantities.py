@@ -28,7 +28,7 @@ WORD_NUMBERS = {
     )
 }
 WORD_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90})
-_SKIP_ENTS = {"DATE", "EVENT", "ORDINAL", "MONEY", "PERCENT", "LAW", "PRODUCT", "WORK_OF_ART"}
+_SKIP_ENTS = {"DATE", "TIME", "EVENT", "ORDINAL", "MONEY", "PERCENT", "LAW", "PRODUCT", "WORK_OF_ART"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -129,6 +129,8 @@ def find_quantities(doc: Doc) -> list[Span]:
                 else:
                     break
             value = number_value(list(doc[i : j + 1]))
+            if j + 1 < len(doc) and doc[j + 1].text == "-" and not doc[j + 1].whitespace_:
+                value = None  # "a two-handed stance", "a 10-year-old": part of an adjective, not a count
             head = doc[j].head
             noun = None
             if doc[j].dep_ == "nummod" and head.pos_ in ("NOUN", "PROPN") and head.i > j:
