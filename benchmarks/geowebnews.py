@@ -45,7 +45,7 @@ def gold_of(doc: dict) -> list[dict]:
     return [t for t in doc["toponyms"] if t["type"] not in NOT_TOPONYMS]
 
 
-Pred = tuple[int, int, "float | None", "float | None"]
+Pred = tuple  # (start, end, lat | None, lon | None, precision | None)
 
 
 def bare_predict(nlp, gz, text: str) -> list[Pred]:
@@ -55,7 +55,8 @@ def bare_predict(nlp, gz, text: str) -> list[Pred]:
             continue
         hits = [h for h in gz.lookup(e.text) if h.lat is not None]
         best = max(hits, key=lambda h: h.population, default=None)
-        out.append((e.start_char, e.end_char, best.lat if best else None, best.lon if best else None))
+        out.append((e.start_char, e.end_char, best.lat if best else None, best.lon if best else None,
+                    best.precision if best else None))
     return out
 
 
@@ -71,7 +72,8 @@ def khabar_predict(nlp, gz, demonyms: dict[str, str], text: str) -> tuple[list[P
     covered: set[int] = set()
     for sp in doc.spans.get("places", []):
         p = places.get(sp._.place_id)
-        out.append((sp.start_char, sp.end_char, p.lat if p else None, p.lon if p else None))
+        out.append((sp.start_char, sp.end_char, p.lat if p else None, p.lon if p else None,
+                    p.precision if p else None))
         covered.update(range(sp.start, sp.end))
     mods = list(out)
     for tok in doc:
@@ -80,7 +82,7 @@ def khabar_predict(nlp, gz, demonyms: dict[str, str], text: str) -> tuple[list[P
             continue
         if tok.dep_ in ("amod", "compound", "nmod") or doc[tok.i + 1].pos_ in ("NOUN", "PROPN"):
             c = gz.country(cc)
-            mods.append((tok.idx, tok.idx + len(tok.text), c.lat if c else None, c.lon if c else None))
+            mods.append((tok.idx, tok.idx + len(tok.text), c.lat if c else None, c.lon if c else None, "country"))
     return out, mods
 
 
@@ -88,11 +90,11 @@ def score(docs: list[dict], preds: list[list[Pred]]) -> dict:
     from khabar.extract.gazetteer import distance_km
 
     tp = fp = fn = 0
-    resolved = near = 0
+    resolved = near = resolved_np = near_np = 0
     for d, pred in zip(docs, preds, strict=True):
         gold = gold_of(d)
         g = {(t["start"], t["end"]) for t in gold}
-        p = {(s, e) for s, e, _, _ in pred}
+        p = {(x[0], x[1]) for x in pred}
         tp += len(g & p)
         fp += len(p - g)
         fn += len(g - p)
@@ -102,13 +104,17 @@ def score(docs: list[dict], preds: list[list[Pred]]) -> dict:
             hit = next((x for x in pred if x[0] < t["end"] and t["start"] < x[1] and x[2] is not None), None)
             if hit is None:
                 continue
+            ok = distance_km(hit[2], hit[3], float(t["lat"]), float(t["lon"])) <= KM
             resolved += 1
-            near += distance_km(hit[2], hit[3], float(t["lat"]), float(t["lon"])) <= KM
+            near += ok
+            if hit[4] not in ("region", "border"):
+                resolved_np += 1
+                near_np += ok
     prec = tp / (tp + fp) if tp + fp else 0.0
     rec = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
     return {"p": prec, "r": rec, "f1": f1, "resolved": resolved, "near": near,
-            "acc": near / resolved if resolved else 0.0}
+            "acc": near / resolved if resolved else 0.0, "acc_np": near_np / resolved_np if resolved_np else 0.0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,9 +173,12 @@ def main(argv: list[str] | None = None) -> int:
           for name, k, fmt in (
               ("detection precision", "p", f3), ("detection recall", "r", f3), ("**detection F1**", "f1", f3),
               ("gold points found and geocoded", "resolved", str),
-              (f"**within {KM:.0f} km of gold**", "acc", pct))],
+              (f"**within {KM:.0f} km of gold**", "acc", pct),
+              (f"within {KM:.0f} km, resolved to a point/town/division/country", "acc_np", pct))],
         "",
         "bare geocoding = the most populous gazetteer entry of the name (a gazetteer without context).",
+        "Regions and continents (precision region/border) have no true point: GeoNames' arbitrary centre "
+        "for, say, Europe is 450 km from khabar's; the last row leaves them out.",
         f"Time: bare {t_bare:.1f} s (NER + lookup), khabar (NER + actors + places) {t_kh:.1f} s.",
         "Targets: detection F1 >= 0.75 (README reference for bare spaCy: 0.62); >= 85% within 161 km.",
     ]

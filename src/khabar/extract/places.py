@@ -117,6 +117,37 @@ class PlaceResolver:
                 out.append(Candidate(tok.i - 3, tok.i + 1, [entry], from_ner=False, chosen=entry))
         return out
 
+    def _border_with(self, doc: Doc, taken: set[int], blocked: set[int]) -> list[Candidate]:
+        """"the border with Afghanistan" after "Tajik ..." in the same sentence: the word "border" is the
+        border between the two countries (the named country keeps its own mention)."""
+        out = []
+        for tok in doc:
+            if tok.lower_ not in BORDER_WORDS or tok.i in taken or tok.i + 2 >= len(doc):
+                continue
+            if doc[tok.i + 1].lower_ not in ("with", "of"):
+                continue
+            j = tok.i + 2 + (doc[tok.i + 2].lower_ == "the")
+            other = None
+            for n in (3, 2, 1):
+                if j + n <= len(doc):
+                    other = self._cc(doc[j : j + n].text)
+                    if other:
+                        break
+            if not other:
+                continue
+            start = doc[tok.i].sent.start if doc.has_annotation("SENT_START") else max(0, tok.i - 30)
+            mine = None
+            for k in range(tok.i - 1, start - 1, -1):
+                cc = None if k in blocked else self._cc(doc[k].text)
+                if cc and cc != other:
+                    mine = cc
+                    break
+            if mine:
+                entry = self.gz.border(mine, other) or self._made_border(mine, other)
+                if entry is not None:
+                    out.append(Candidate(tok.i, tok.i + 1, [entry], from_ner=False, chosen=entry))
+        return out
+
     def _made_border(self, a: str, b: str) -> Entry | None:
         ea, eb = self.gz.country(a), self.gz.country(b)
         if ea is None or eb is None or ea.lat is None or eb.lat is None:
@@ -141,6 +172,12 @@ class PlaceResolver:
                 continue
             if end < len(doc) and doc[end].lower_ in ADMIN_WORDS and end not in blocked:
                 end += 1  # "Idlib province": the division, not the town
+            for k in (3, 2):  # "Trinidad" + "and Tobago", "Washington" + ", D.C.": the NER cut a name short
+                if end + k <= len(doc) and not doc[end + k - 1].is_punct and not any(
+                        i in blocked for i in range(end, end + k)) and any(
+                        _strong(e) for e in self.gz.lookup(doc[start:end + k].text)):
+                    end += k
+                    break
             text = doc[start:end].text
             if self._common(text):
                 continue
@@ -301,6 +338,8 @@ class PlaceResolver:
                     a.type == "person" and self.gz.is_strong_place(sp.text)):
                 blocked.update(range(sp.start, sp.end))
         cands = self._borders(doc)
+        taken = {i for c in cands for i in range(c.start, c.end)}
+        cands += self._border_with(doc, taken, blocked)
         taken = {i for c in cands for i in range(c.start, c.end)}
         if has_ner:
             for c in self._ner_candidates(doc, blocked | taken):
