@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from fixtures.serve.build_store import build_store
 from khabar.extract.pipeline import load_pipeline
 from khabar.serve.app import create_app
+from khabar.serve.pages import FOCUS, dense_weeks
 from khabar.store import db as store_db
 
 PAGES = ["/", "/map", "/timeline", "/events", "/events?sort=confidence", "/documents", "/actors",
@@ -97,10 +98,32 @@ def test_events_table_rows_link_to_evidence(client: TestClient) -> None:
 
 
 def test_timeline_draws_one_bar_per_week_and_type(client: TestClient) -> None:
-    t = client.get("/api/timeline").json()
+    t = dense_weeks(client.get("/api/timeline").json(), focus=FOCUS)
     html = client.get("/timeline").text
     expected = sum(1 for s in t["series"].values() for n in s if n)
     assert html.count('<rect class="bar"') == expected > 0
+    assert t["older"] >= 1  # the sample article recalls 1992 and 2021: drawn only on request
+    assert f'{t["older"]} events before {t["weeks"][0]} are not drawn' in html
+    assert t["weeks"][0] >= "2022-12"
+    older = html_mod.unescape(re.search(r'href="([^"]+)">show them</a>', html).group(1))
+    shown = client.get("/timeline" + older).text
+    assert shown.count('<rect class="bar"') >= 1  # (a span over ten years again offers the older part)
+    recent = client.get("/timeline?since=2023-01-01").text
+    t = dense_weeks(client.get("/api/timeline", params={"since": "2023-01-01"}).json())
+    assert recent.count('<rect class="bar"') == sum(1 for s in t["series"].values() for n in s if n) > 0
+
+
+def test_dense_weeks_fills_quiet_weeks_and_caps_the_span() -> None:
+    d = {"weeks": ["2023-01-02", "2023-01-23"], "types": ["A", "B"], "series": {"A": [1, 0], "B": [2, 3]},
+         "totals": [3, 3], "undated": 0}
+    full = dense_weeks(d)
+    assert full["weeks"] == ["2023-01-02", "2023-01-09", "2023-01-16", "2023-01-23"]
+    assert full["series"] == {"A": [1, 0, 0, 0], "B": [2, 0, 0, 3]} and full["ends"][0] == "2023-01-08"
+    capped = dense_weeks(d, max_weeks=2)
+    assert capped["weeks"] == ["2023-01-16", "2023-01-23"] and capped["types"] == ["B"]
+    assert capped["older"] == 3 and capped["older_until"] == "2023-01-15"
+    focused = dense_weeks({**d, "weeks": ["2020-01-06", "2023-01-23"]}, focus=0.5)
+    assert focused["weeks"][0] == "2022-11-07" and len(focused["weeks"]) == 12 and focused["older"] == 3
 
 
 def test_actor_page_has_graph_and_timeline(client: TestClient) -> None:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import re
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -34,7 +35,7 @@ TYPE_COLOURS = {
     "PROTEST": "#f1c40f", "SANCTION": "#7f8c8d", "ACCUSE": "#e84393", "REJECT": "#6d214f",
     "REQUEST": "#0984e3", "CONSULT": "#00b894", "AGREE": "#27ae60", "COOPERATE": "#16a085",
     "SUPPORT": "#2ecc71", "AID": "#55efc4", "CONCEDE": "#74b9ff", "RETREAT": "#a29bfe",
-    "RECRUIT": "#b33939", "PROPAGANDA": "#6c5ce7",
+    "RECRUIT": "#795548", "PROPAGANDA": "#6c5ce7",
 }
 
 
@@ -164,9 +165,42 @@ def bars_svg(data: dict[str, Any], width: int = 1000, height: int = 260) -> dict
             "base": pad_t + plot_h, "left": pad_l}
 
 
+MAX_WEEKS = 520  # ten years of bars; older weeks are summed and offered as a filter
+FOCUS = 0.9  # without a "from" date the timeline opens on the weeks holding the latest 90% of events
+
+
+def dense_weeks(data: dict[str, Any], max_weeks: int = MAX_WEEKS, focus: float | None = None) -> dict[str, Any]:
+    """Every week from the first to the last (quiet weeks are data too), at most max_weeks of them.
+
+    focus (e.g. 0.9): start at the latest week that still keeps that share of the dated events (at
+    least 12 weeks shown), so one article recalling 1992 does not flatten this month into a sliver.
+    """
+    if not data["weeks"]:
+        return {**data, "ends": [], "older": 0, "older_until": None}
+    last = date.fromisoformat(data["weeks"][-1])
+    first = max(date.fromisoformat(data["weeks"][0]), last - timedelta(weeks=max_weeks - 1))
+    if focus is not None:
+        need, seen = focus * sum(data["totals"]), 0
+        for w, n in zip(reversed(data["weeks"]), reversed(data["totals"]), strict=True):
+            seen += n
+            if seen >= need:
+                first = max(first, min(date.fromisoformat(w), last - timedelta(weeks=11)))
+                break
+    weeks = [(first + timedelta(weeks=i)).isoformat() for i in range((last - first).days // 7 + 1)]
+    index = {w: i for i, w in enumerate(data["weeks"])}
+    series = {t: [data["series"][t][index[w]] if w in index else 0 for w in weeks] for t in data["types"]}
+    older = sum(n for w, n in zip(data["weeks"], data["totals"], strict=True) if w < weeks[0])
+    types = [t for t in data["types"] if any(series[t])]
+    ends = [(first + timedelta(weeks=i, days=6)).isoformat() for i in range(len(weeks))]
+    return {**data, "weeks": weeks, "ends": ends, "types": types, "first_week": data["weeks"][0], "series": {t: series[t] for t in types},
+            "totals": [sum(series[t][i] for t in types) for i in range(len(weeks))], "older": older,
+            "older_until": (first - timedelta(days=1)).isoformat()}
+
+
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline_page(request: Request, conn: Conn) -> Response:
-    data = api_events.weekly_counts(conn, _filters(request))
+    f = _filters(request)
+    data = dense_weeks(api_events.weekly_counts(conn, f), focus=None if f["since"] else FOCUS)
     return render(request, "timeline.html", data=data, svg=bars_svg(data), types=_event_types(conn),
                   title="Timeline")
 
