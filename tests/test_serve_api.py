@@ -360,3 +360,23 @@ def test_highlight_escapes_and_marks_overlaps() -> None:
     assert '<span class="anchor" id="ev-1"></span>' in html
     assert json.dumps(html)  # one string, no exceptions on odd input
     assert str(highlight("abc", [Mark(2, 99, "ev", "out of range")])) == "abc"
+
+
+def test_every_endpoint_on_each_backend(db_url: str, pipeline) -> None:  # noqa: ANN001
+    """The same store on SQLite and PostgreSQL: every read endpoint and page answers, with the same data."""
+    info = build_store(db_url, pipeline)
+    c = TestClient(create_app(db_url))
+    xss = info["xss"].id
+    for url in ["/api/stats", "/api/events?sort=-date&type=ASSAULT", "/api/events?since=2023-02&until=2023-03",
+                "/api/events?actor=taliban&bbox=60,30,75,40", "/api/events.csv", "/api/timeline",
+                "/api/claims?has_quantity=true", "/api/claims/groups", "/api/actors", "/api/actors/taliban",
+                "/api/places?country=AF", "/api/search?q=kabul", f"/api/documents/{xss}", "/api/documents?q=border",
+                "/", "/map", "/timeline", "/events?sort=confidence", "/claims", "/actors/taliban",
+                f"/documents/{xss}", "/search?q=taliban", "/api-docs"]:
+        assert c.get(url).status_code == 200, url
+    geo = c.get("/api/events.geojson").json()
+    assert len(geo["features"]) == info["geolocated"] and not geo["truncated"]
+    kabul = next(f for f in geo["features"] if f["id"] == "ev-xss-kabul")
+    assert kabul["geometry"]["coordinates"] == [69.1723, 34.5281] and kabul["properties"]["fatalities"] == 2
+    t = c.get("/api/timeline").json()
+    assert sum(t["totals"]) + t["undated"] == info["events"]

@@ -130,11 +130,10 @@ def overview(request: Request, conn: Conn) -> Response:
 
 @router.get("/map", response_class=HTMLResponse)
 def map_page(request: Request, conn: Conn) -> Response:
-    f = _filters(request)
+    _filters(request)  # bad values are a 400 here, not an empty map
     api_q = urlencode({k: v for k, v in request.query_params.items() if k in (
         "type", "actor", "target", "country", "since", "until", "status", "min_confidence", "doc") and v})
-    n = queries.count_events(conn, **{**f, "bbox": (-180.0, -90.0, 180.0, 90.0)})
-    return render(request, "map.html", types=_event_types(conn), api_q=api_q, located=n,
+    return render(request, "map.html", types=_event_types(conn), api_q=api_q,
                   colours=json.dumps(TYPE_COLOURS), title="Map")
 
 
