@@ -163,7 +163,7 @@ class PlaceResolver:
             toks = list(ent)
             while toks and toks[0].lower_ in _PREFIX_SKIP:
                 toks.pop(0)
-            while toks and (toks[-1].text in ("'s", "’s", "'") or toks[-1].is_punct):
+            while toks and (toks[-1].text in ("'s", "’s", "'") or toks[-1].is_punct or toks[-1].is_space):
                 toks.pop()
             if not toks:
                 continue
@@ -173,8 +173,9 @@ class PlaceResolver:
             if end < len(doc) and doc[end].lower_ in ADMIN_WORDS and end not in blocked:
                 end += 1  # "Idlib province": the division, not the town
             for k in (3, 2):  # "Trinidad" + "and Tobago", "Washington" + ", D.C.": the NER cut a name short
-                if end + k <= len(doc) and not doc[end + k - 1].is_punct and not any(
-                        i in blocked for i in range(end, end + k)) and any(
+                ext = doc[end : end + k]
+                if end + k <= len(doc) and ext[-1].text[:1].isalpha() and not any(t.is_space for t in ext) \
+                        and not any(i in blocked for i in range(end, end + k)) and any(
                         _strong(e) for e in self.gz.lookup(doc[start:end + k].text)):
                     end += k
                     break
@@ -191,7 +192,7 @@ class PlaceResolver:
                     out.append(Candidate(start, end, hits, from_ner=True))
         return out
 
-    def _scan(self, doc: Doc, taken: set[int], has_ner: bool) -> list[Candidate]:
+    def _scan(self, doc: Doc, taken: set[int], has_ner: bool, near: set[str]) -> list[Candidate]:
         """Capitalised runs the gazetteer knows well, where the NER said nothing (or nothing better)."""
         ent_label = {t.i: t.ent_type_ for t in doc} if has_ner else {}
         out = []
@@ -216,21 +217,26 @@ class PlaceResolver:
                     continue  # "The", "Jan.", a date
                 if self._common(span.text):
                     continue
-                hits = [e for e in self._lookup(span.text) if _strong(e)]
-                if not hits:
+                every = self._lookup(span.text)
+                named = [e for e in every if e.curated or e.precision in ("country", "region", "border")]
+                local = [e for e in every if e.country in near and (e.precision == "admin1" or e.population >= 15_000)]
+                big = [e for e in every if e.population >= _SCAN_TOWN_POP]
+                if not (named or local or big):
                     continue
                 labels = {ent_label.get(k) for k in range(i, j)} - {"", None}
-                if labels & OTHER_LABELS and not any(e.curated for e in hits):
+                mid_sentence = not tok.is_sent_start and not (i > 0 and doc[i - 1].text in ('"', "“", "‘", "("))
+                if labels & OTHER_LABELS and not any(e.curated for e in named):
                     if self._inside_longer_ent(doc, i, j):
                         continue  # "Georgia" inside "Georgia Tech"
-                    if not any(e.precision in ("country", "region", "border") for e in hits):
-                        continue  # a town or division name tagged PERSON/ORG: trust the NER
-                if has_ner and not labels and not any(e.curated or e.precision in ("country", "region", "border")
-                                                      for e in hits):
-                    # a town or division the NER did not see: a big one, mid-sentence, where capitals mean names
-                    hits = [e for e in hits if e.population >= _SCAN_TOWN_POP]
-                    if not hits or tok.is_sent_start or (i > 0 and doc[i - 1].text in ('"', "“", "‘", "(")):
-                        continue
+                    # a name tagged PERSON/ORG: a place only if a country, or a town of a country the text is about
+                    hits = named or local
+                elif has_ner and not labels:
+                    # the NER saw no name: a town of a country the text is about, or a big one, mid-sentence
+                    hits = named or ((local or big) if mid_sentence else [])
+                else:
+                    hits = named or local or big
+                if not hits:
+                    continue
                 found = Candidate(i, j, hits, from_ner=False)
                 break
             if found is not None:
@@ -345,7 +351,8 @@ class PlaceResolver:
             for c in self._ner_candidates(doc, blocked | taken):
                 cands.append(c)
                 taken.update(range(c.start, c.end))
-        cands += self._scan(doc, taken | blocked, has_ner)
+        near = {k for k in self._doc_countries(doc, cands) if isinstance(k, str)}
+        cands += self._scan(doc, taken | blocked, has_ner, near)
         cands.sort(key=lambda c: c.start)
         countries = self._doc_countries(doc, cands)
         self._containers(doc, cands)
