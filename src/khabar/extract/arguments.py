@@ -269,7 +269,7 @@ class DocIndex:
     @staticmethod
     def _in_other_clause(tok: Token, governors: set[int]) -> bool:
         t = tok
-        while t.i not in governors and t.head is not t:
+        while t.i not in governors and t.head.i != t.i:
             if t.dep_ in CLAUSE_DEPS or (t.dep_ == "acl" and t.pos_ in ("VERB", "AUX")) or _own_clause(t):
                 return True
             t = t.head
@@ -311,11 +311,11 @@ def subject_of(verb: Token) -> Token | None:
         for c in t.children:
             if c.dep_ in ("nsubj", "nsubjpass", "csubj"):
                 return c
-        if t.dep_ == "xcomp" and t.head is not t:  # object control: "urged the government to release"
+        if t.dep_ == "xcomp" and t.head.i != t.i:  # object control: "urged the government to release"
             obj = next((c for c in t.head.children if c.dep_ in ("dobj", "obj") and c.i < t.i), None)
             if obj is not None:
                 return obj
-        if t.dep_ in ("xcomp", "conj", "acomp", "advcl", "ccomp", "pcomp") and t.head is not t:
+        if t.dep_ in ("xcomp", "conj", "acomp", "advcl", "ccomp", "pcomp") and t.head.i != t.i:
             t = t.head
             seen += 1
             continue

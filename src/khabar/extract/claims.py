@@ -268,7 +268,7 @@ class ClaimReader:
         if tok.tag_ in ("VBG", "VBN") or tok.dep_ in ("conj", "advcl"):
             t = tok
             for _ in range(8):
-                if t.head is t:
+                if t.head.i == t.i:
                     break
                 t = t.head
                 if _reporting(t) is not None:

@@ -144,7 +144,7 @@ def _armed_target(target: Ref | None) -> bool:
 def _chain(tok: Token, limit: int = 8) -> list[Token]:
     """tok and its governors up to the sentence root."""
     out = [tok]
-    while out[-1].head is not out[-1] and len(out) < limit:
+    while out[-1].head.i != out[-1].i and len(out) < limit:
         out.append(out[-1].head)
     return out
 
@@ -153,13 +153,15 @@ def _verbal_path(tok: Token) -> list[Token]:
     """Governors reached through verbs/adjectives only ("trying to establish camps to launch attacks")."""
     path = []
     t = tok
-    if t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("dobj", "nsubjpass") and t.head is not t:
+    if t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("dobj", "nsubjpass") and t.head.i != t.i:
         t = t.head
         path.append(t)
-    while t.head is not t and t.dep_ in ("xcomp", "advcl", "conj", "acomp", "pcomp") and len(path) < 6:
+    while t.head.i != t.i and t.dep_ in ("xcomp", "advcl", "conj", "acomp", "pcomp") and len(path) < 6:
         t = t.head
         path.append(t)
         if t.dep_ == "prep" or t.pos_ == "ADP":
+            if t.lower_ in ("by", "through", "via"):
+                break  # "seeks to expand by increasing attacks": the means is already happening
             t = t.head
             path.append(t)
     return path
@@ -211,6 +213,19 @@ def _nominal_heads(tok: Token) -> list[Token]:
             break
         out.append(t)
     return out
+
+
+def _in_clause(tok: Token, top: Token) -> bool:
+    """tok sits in a finite clause below top ("attacks, which prompted ... in Afghanistan"); reduced
+    participles ("elements affiliated with ISIS in Tajikistan") still describe top."""
+    t = tok
+    while t.i != top.i and t.head.i != t.i:  # spaCy makes a new Token per access: compare indexes
+        if t.dep_ in ("relcl", "ccomp", "advcl", "parataxis", "csubj") or (
+            t.dep_ == "conj" and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
+        ):
+            return True
+        t = t.head
+    return False
 
 
 def _heading(sent: Span) -> bool:
@@ -329,7 +344,7 @@ class EventReader:
                     return ix.actor_of(pobj)
         t = tok
         for _ in range(5):  # climb to the verb that has this noun as object / complement
-            if t.head is t:
+            if t.head.i == t.i:
                 break
             t = t.head
             if _coarse(t) == "VERB" or t.pos_ == "ADJ":
@@ -363,7 +378,10 @@ class EventReader:
             # arguments' places may sit deeper: "elements affiliated with ISIS in Tajikistan",
             # "recruit dozens of young people in Tajikistan"
             deep = holder is subj or holder.dep_ in ("dobj", "obj", "nsubjpass")
-            kids = [t for t in holder.subtree if t.dep_ == "prep"] if deep else list(holder.children)
+            if deep:
+                kids = [t for t in holder.subtree if t.dep_ == "prep" and not _in_clause(t, holder)]
+            else:
+                kids = list(holder.children)
             for c in kids:
                 if c.dep_ == "prep" and c.lower_ in preps:
                     border = ix.border_with(c)
