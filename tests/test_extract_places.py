@@ -53,6 +53,23 @@ def test_tashkent_and_borders(sample):
     assert place(sample, "Afghanistan").id == "country:AF"
 
 
+def test_border_with_a_country_is_the_border_of_the_two(sample):
+    words = [sp for sp in sample.spans["places"] if sp.text in ("border", "borders")]
+    assert words and {sample._.places[sp._.place_id].id for sp in words} == {"khabar:afghanistan-tajikistan-border"}
+
+
+def test_names_the_ner_missed_or_mislabelled(nlp):
+    doc = nlp("Residents fled Trinidad and Tobago's capital. Later, officials in Syria said shelling hit Saraqib, "
+              "a town where Ahmed Saraqib once lived.")
+    assert place(doc, "Trinidad and Tobago").country == "TT"
+    assert not [sp for sp in doc.spans["places"] if sp.text in ("Ahmed", "Later")]
+
+
+def test_common_words_and_codes_are_not_places(nlp):
+    doc = nlp("The West must act, the Centre said. SEO rules changed in the North.")
+    assert not doc.spans["places"]
+
+
 def test_demonyms_and_organisations_are_not_places(sample):
     texts = {sp.text for sp in sample.spans["places"]}
     assert not texts & {"Tajik", "Afghan", "Uzbek", "Kyrgyz", "Khorasan", "ISIS Khorasan"}

@@ -53,6 +53,8 @@ class Candidate:
 
 
 def _prior(e: Entry) -> float:
+    """Prominence before context: countries, then curated places and regions, divisions as a town of
+    200,000, towns by population."""
     if e.precision == "country":
         return 9.0
     if e.curated:
@@ -331,6 +333,10 @@ class PlaceResolver:
                         s += 4.0
             if not cand.from_ner and e.precision == "city" and e.population < _STRONG_POP:
                 s -= 3.0
+            if e.precision == "city" and e.admin1 and key(e.admin1) == key(e.name) and any(
+                    o.precision == "admin1" and o.country == e.country and key(o.name) == key(e.name)
+                    for o in cand.entries):
+                s += 1.0  # "Kandahar": the city, seat of the province of the same name
             if s > best_score:
                 best, best_score = e, s
         return best
