@@ -55,6 +55,13 @@ def reference(corpus: list[Document]) -> list[dict]:
     return [asdict(e) for e in extract_stream(corpus, workers=1, batch_size=3)]
 
 
+@pytest.fixture(scope="module")
+def big(corpus: list[Document]) -> tuple[list[Document], list[dict]]:
+    """Enough batches that work is still queued and in flight when a test kills a worker."""
+    docs = [replace(d, id=f"{d.id}-{k}") for k in range(4) for d in corpus]
+    return docs, [asdict(e) for e in extract_stream(docs, workers=1, batch_size=2)]
+
+
 def _store(path: Path, docs: list[Document]):  # noqa: ANN202 - Engine
     engine = store_db.open_store(str(path))
     with engine.begin() as conn:
@@ -122,10 +129,8 @@ def test_bad_document_fails_alone(corpus: list[Document]) -> None:
 
 
 @pytest.mark.slow
-def test_local_pool_matches_and_survives_killed_worker(corpus: list[Document], reference: list[dict]) -> None:
-    # enough batches that work is still queued and in flight when a worker is killed
-    docs = [replace(d, id=f"{d.id}-{k}") for k in range(4) for d in corpus]
-    want = [asdict(e) for e in extract_stream(docs, workers=1, batch_size=2)]
+def test_local_pool_matches_and_survives_killed_worker(big: tuple[list[Document], list[dict]]) -> None:
+    docs, want = big
     seen: set[int] = set()
     killed: list[int] = []
 
@@ -142,8 +147,9 @@ def test_local_pool_matches_and_survives_killed_worker(corpus: list[Document], r
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_same_records(corpus: list[Document], reference: list[dict], tmp_path: Path,
-                                        capfd: pytest.CaptureFixture) -> None:
+def test_dask_local_cluster_same_records(corpus: list[Document], big: tuple[list[Document], list[dict]],
+                                        tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+    docs, want = big
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
@@ -155,9 +161,9 @@ def test_dask_local_cluster_same_records(corpus: list[Document], reference: list
                 os.kill(pids[0], signal.SIGKILL)
                 killed.append(pids[0])
 
-        got = [asdict(e) for e in extract_stream(corpus, engine="dask", scheduler=client, batch_size=2,
+        got = [asdict(e) for e in extract_stream(docs, engine="dask", scheduler=client, batch_size=2,
                                                  progress=kill_one_worker)]
-        assert killed and got == reference
+        assert killed and got == want
 
         # the same through the store: records equal those of an in-process run
         local = _store(tmp_path / "local.db", corpus)
