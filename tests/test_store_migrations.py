@@ -34,6 +34,7 @@ def _diff(engine) -> list:  # noqa: ANN001
         return compare_metadata(ctx, metadata)
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection")
 def test_fresh_migrate_matches_schema(empty_url: str) -> None:
     url = store_db.resolve_url(empty_url)
     bare = create_engine(url)

@@ -139,3 +139,20 @@ def test_postgres_fulltext_uses_gin_tsvector(pg_engine) -> None:  # noqa: ANN001
         assert [d["id"] for d in list_documents(conn, search='"convoy near khorog"')] == ["hit"]
         assert [d["id"] for d in list_documents(conn, search="convoy -market")] == ["hit"]
         assert list_documents(conn, search="& | ! ( :*") == []
+
+
+def test_bulk_insert_documents(engine) -> None:
+    """insert_documents: many documents per statement; existing ones only gain a source; searchable."""
+    from khabar.store.documents import insert_documents
+
+    with engine.begin() as conn:
+        insert_document(conn, _doc(3, "early"))
+    docs = [_doc(i, "bulk") for i in range(300)] + [_doc(5, "bulk")]
+    with engine.begin() as conn:
+        new = insert_documents(conn, docs)
+    assert len(new) == 299 and "d00003" not in new and new[:3] == ["d00000", "d00001", "d00002"]
+    with engine.begin() as conn:
+        assert insert_documents(conn, docs[:10]) == []
+        assert count_documents(conn) == 300
+        assert conn.execute(select(func.count()).select_from(document_sources)).scalar_one() == 301
+        assert [d["id"] for d in list_documents(conn, search="checkpoint 299")] == ["d00299"]

@@ -109,6 +109,44 @@ def insert_document(
     return True
 
 
+def _document_row(doc: Document, stamp: str) -> dict[str, Any]:
+    return {
+        "id": doc.id, "title": doc.title, "url": doc.url, "source": doc.source, "author": doc.author,
+        "published": doc.published, "language": doc.language, "path": doc.path, "text": doc.text,
+        "length": len(doc.text), "ingested_at": stamp, "minhash": None, "near_dup_group": None,
+        "meta": json.dumps(doc.meta, ensure_ascii=False, default=str) if doc.meta else None,
+    }
+
+
+def insert_documents(conn: Connection, docs: Sequence[Document]) -> list[str]:
+    """Bulk insert_document for large loads without near-duplicate detection; returns the new ids.
+
+    A few statements per batch instead of several per document (multi-row INSERT .. ON CONFLICT DO
+    NOTHING RETURNING on both backends): the PostgreSQL round trips dominate a per-document load.
+    Documents already stored only gain the new origin as a source, as with insert_document. The
+    caller's transaction covers the whole batch, so readers still see only whole documents.
+    """
+    if not docs:
+        return []
+    stamp = now_iso()
+    unique = list({d.id: d for d in docs}.values())
+    new = {
+        r.id
+        for r in conn.execute(
+            insert_ignore(conn, documents).returning(documents.c.id), [_document_row(d, stamp) for d in unique]
+        )
+    }
+    sources = {
+        (d.id, key): {"doc_id": d.id, "source": d.source, "url": d.url, "path": d.path,
+                      "published": d.published, "seen_at": stamp, "origin_key": key}
+        for d in docs
+        for key in [_origin_key(d.source, d.url, d.path)]
+    }
+    conn.execute(insert_ignore(conn, document_sources), list(sources.values()))
+    fulltext.index_documents(conn, [(d.id, d.title, d.text) for d in unique if d.id in new])
+    return [d.id for d in unique if d.id in new]
+
+
 def row_to_document(row: Any) -> Document:
     m = row._mapping
     return Document(

@@ -42,6 +42,15 @@ def index_document(conn: Connection, doc_id: str, title: str | None, body: str) 
         )
 
 
+def index_documents(conn: Connection, rows: list[tuple[str, str | None, str]]) -> None:
+    """Bulk form of index_document for (doc_id, title, text) rows of new documents."""
+    if conn.dialect.name == "sqlite" and rows:
+        conn.execute(
+            text("INSERT INTO documents_fts (doc_id, title, text) VALUES (:id, :title, :text)"),
+            [{"id": i, "title": t or "", "text": b} for i, t, b in rows],
+        )
+
+
 def unindex_document(conn: Connection, doc_id: str) -> None:
     if conn.dialect.name == "sqlite":
         conn.execute(text("DELETE FROM documents_fts WHERE doc_id = :id"), {"id": doc_id})
