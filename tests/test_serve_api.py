@@ -288,21 +288,26 @@ def test_url_list_is_fetched_ingested_and_extracted(writable: TestClient, store:
 def test_schemathesis_finds_no_server_error(store: dict) -> None:
     """Every operation of the OpenAPI document, with generated parameters: never a 5xx."""
     import schemathesis
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis.checks import not_a_server_error
 
     app = create_app(store["path"], token=TOKEN)  # write operations present; unauthenticated -> 401
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     ops = [r.ok() for r in schema.get_all_operations()]
-    assert len(ops) >= 14
+    assert len(ops) >= 16
+    statuses: dict[str, set[int]] = {}
     for op in ops:
-        @settings(max_examples=25, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck),
+                  phases=[Phase.explicit, Phase.generate])  # no shrinking: a failure is reported as found
         @given(case=op.as_strategy())
         def run(case) -> None:  # noqa: ANN001
-            case.call_and_validate(checks=[not_a_server_error])
+            response = case.call_and_validate(checks=[not_a_server_error])
+            statuses.setdefault(f"{case.method} {case.path}", set()).add(response.status_code)
 
         run()
+    assert len(statuses) == len(ops)  # every operation was called
+    assert statuses["POST /api/documents"] == {401}  # generated requests carry no token
+    assert 200 in statuses["GET /api/events"] and statuses["GET /api/events"] & {400, 422}
 
 
 # ---- command line ---------------------------------------------------------------------------------
@@ -313,6 +318,23 @@ def test_serve_refuses_a_public_interface_without_the_flag(tmp_path: Path) -> No
 
     r = CliRunner().invoke(cli, ["--db", str(tmp_path / "k.db"), "serve", "--host", "0.0.0.0"])
     assert r.exit_code != 0 and "--public" in r.output
+
+
+def test_public_interface_without_token_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--public binds where asked (uvicorn.run is replaced here so nothing listens on 0.0.0.0 in CI)."""
+    import uvicorn
+
+    from khabar.cli import serve  # noqa: F401
+
+    calls: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    monkeypatch.delenv("KHABAR_TOKEN", raising=False)
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "k.db"), "serve", "--host", "0.0.0.0", "--public"])
+    assert r.exit_code == 0 and "without a token" in r.output
+    assert calls == [{"host": "0.0.0.0", "port": 8000, "log_level": "warning"}]
+    r = CliRunner().invoke(cli, ["--db", str(tmp_path / "k.db"), "serve", "--host", "0.0.0.0", "--public"],
+                           env={"KHABAR_TOKEN": "t"})
+    assert r.exit_code == 0 and "without a token" not in r.output and "write endpoints enabled" in r.output
 
 
 def test_khabar_serve_answers_on_loopback(store: dict) -> None:

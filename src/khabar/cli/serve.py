@@ -38,11 +38,12 @@ def serve(state, host: str, port: int, token: str | None, public: bool) -> None:
         if not token:
             err_console.print("[yellow]warning:[/yellow] serving on a public interface without a token: "
                               "the API is read-only, but anyone who can reach it can read the whole store",
-                              markup=True)
+                              markup=True, soft_wrap=True)
     import uvicorn
 
     from khabar.serve.app import create_app
 
     app = create_app(state.db, token=token)
-    err_console.print(f"khabar: http://{host}:{port}/ (API: /api-docs, /openapi.json){' · write endpoints enabled' if token else ''}")
+    err_console.print(f"khabar: http://{host}:{port}/ (API: /api-docs, /openapi.json)"
+                      f"{' · write endpoints enabled' if token else ''}", soft_wrap=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -29,7 +29,7 @@ CSV_COLUMNS = [
 
 
 @router.get("/events", summary="Events matching the filters, one page")
-def list_events(conn: Conn, f: EventFilters, limit: Limit = 50, offset: Annotated[int, Query(ge=0)] = 0,
+def list_events(conn: Conn, f: EventFilters, limit: Limit = 50, offset: Offset = 0,
                 sort: Sort = "date") -> dict[str, Any]:
     items = queries.query_events(conn, **f, limit=limit, offset=offset, sort=sort)
     return {"total": queries.count_events(conn, **f), "limit": limit, "offset": offset, "items": items}
