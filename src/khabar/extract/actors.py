@@ -167,8 +167,10 @@ class ActorResolver:
         if ent.label_ != "PERSON" and not rank:
             return None
         text = " ".join(t.text for t in name)
-        if len(name) == 1 and (self._demonym(name[0]) or name[0].text.upper() == name[0].text):
-            return None  # "Tajik" in "Uzbek, Tajik and Kyrgyz communities"; an acronym
+        if len(name) == 1 and name[0].text.upper() == name[0].text:
+            return None  # an acronym
+        if all(self._demonym(t) or not t.is_alpha for t in name):
+            return None  # "Tajik" in "Uzbek, Tajik and Kyrgyz communities"; "Tajik-Afghan" (border)
         if not rank and self._place_like(text):
             return None
         start, end = name[0].i, name[-1].i + 1

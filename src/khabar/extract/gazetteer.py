@@ -52,6 +52,7 @@ class Entry(NamedTuple):  # a tuple: the pickled cache of ~175,000 of them loads
     countries: tuple[str, ...] = ()  # borders: the countries on each side
 
 
+@functools.lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """Index form of a name: folded, hyphens as spaces, no leading article or trailing possessive."""
     k = fold(text).replace("-", " ").replace("'s ", " ")

@@ -70,6 +70,7 @@ class KnowledgeBase:
         return replace(a, aliases=list(a.aliases)) if a else None
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case without accents, typographic apostrophes or dash variants: the form indexes compare."""
     text = unicodedata.normalize("NFKD", text)
