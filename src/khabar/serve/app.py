@@ -8,6 +8,8 @@ page can neither load from nor leak to another host, and injected markup could n
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -59,6 +61,14 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers=getattr(exc, "headers", None))
         return pages.error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):  # noqa: ANN202
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        where = "; ".join(f"{'.'.join(str(x) for x in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+                          for e in exc.errors()[:5])
+        return pages.error_page(request, 422, f"invalid parameters: {where}")
 
     @app.exception_handler(ValueError)
     async def bad_value(request: Request, exc: ValueError):  # noqa: ANN202
