@@ -387,6 +387,12 @@ class ActorResolver:
         for ent in doc.ents:
             if any(t.i in taken for t in ent):
                 continue
+            if ent.label_ in ("ORG", "GPE", "LOC") and len(ent) == 1 and ent[0].pos_ == "PROPN":
+                same = [a for a in persons.values() if ent.text in a.name.split()[-1:] or (
+                    len(a.name.split()) > 1 and ent.text == a.name.split()[0])]
+                if len(same) == 1:  # "Karim" after "Karim Sadiq": the NER's GPE is the person named before
+                    out.append(Mention(ent.start, ent.end, same[0].id, priority=2, role=same[0].role))
+                    continue
             if ent.label_ in ("PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"):
                 p = self._person_from_ent(doc, ent)
                 if p is not None:
