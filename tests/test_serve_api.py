@@ -250,6 +250,20 @@ def test_posted_document_is_stored_and_extracted(writable: TestClient, store: di
     assert writable.post("/api/documents", json={"title": "no text"}, headers=auth).status_code == 422
 
 
+def test_same_document_posted_concurrently_is_stored_once(writable: TestClient, store: dict) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    doc = {**ARTICLE, "text": ARTICLE["text"] + " Four more were detained in Kulob on Tuesday, police said.",
+           "title": "Concurrent"}
+    before = count(store, documents)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: writable.post("/api/documents", json=doc, headers=auth), range(4)))
+    assert all(r.status_code == 201 for r in results), [r.text for r in results]
+    assert sum(r.json()["created"] for r in results) == 1
+    assert count(store, documents) == before + 1
+
+
 @pytest.fixture
 def local_site(tmp_path: Path) -> Iterator[str]:
     page = ("<html><head><title>Rocket fire near Termez</title></head><body><article><h1>Rocket fire near "

@@ -14,11 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from khabar.store.documents import add_source, document_exists, insert_document
 from khabar.store.records import save_extraction
 
 MAX_TEXT = 2_000_000
 MAX_URLS = 100
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def require_token(request: Request) -> None:
@@ -50,7 +51,7 @@ class UrlsIn(BaseModel):
 
 
 def _pipeline(request: Request):  # noqa: ANN202 - extract.pipeline.Pipeline, loaded once per app
-    with _lock:
+    with _lock:  # (re-entrant: extraction holds it too)
         pipe = getattr(request.app.state, "pipeline", None)
         if pipe is None:
             from khabar.extract.pipeline import load_pipeline
@@ -60,16 +61,26 @@ def _pipeline(request: Request):  # noqa: ANN202 - extract.pipeline.Pipeline, lo
 
 
 def store_posted(request: Request, doc: Any) -> dict[str, Any]:
-    """Store one Document as `khabar ingest` does (exact and near duplicates handled), then extract it."""
-    from khabar.ingest.runner import store_document
+    """Store one Document as `khabar ingest` does (exact and near duplicates handled), then extract it.
+
+    insert_document's own answer decides "created": two requests posting the same text at once both
+    pass the existence check, and only the one whose row went in extracts it.
+    """
+    from khabar.ingest.dedup import bands_of, find_near, signature
 
     engine = request.app.state.engine
     with engine.begin() as conn:
-        outcome, near = store_document(conn, doc)
-    if outcome != "new":
-        return {"id": doc.id, "created": False}
+        if document_exists(conn, doc.id):
+            add_source(conn, doc)
+            return {"id": doc.id, "created": False}
+        sig = signature(doc.text)
+        bands = bands_of(sig)
+        near = find_near(conn, sig, bands, exclude=doc.id)
+        if insert_document(conn, doc, minhash=sig.tobytes(), bands=bands, near=near) is False:
+            return {"id": doc.id, "created": False}
     pipe = _pipeline(request)
-    ext = pipe.extract(doc)
+    with _lock:  # one spaCy pipeline per app, not safe to run from several threads at once
+        ext = pipe.extract(doc)
     with engine.begin() as conn:
         save_extraction(conn, ext, pipe.version)
     return {"id": doc.id, "created": True, "near_duplicates": [n for n, _ in near], "events": len(ext.events),
