@@ -324,8 +324,8 @@ class PlaceResolver:
             if e.country and e.country in countries:
                 s += 2.5 + (1.0 if e.country == top else 0.0)
             if e.precision == "city" and e.admin1 and ("admin1", e.country, key(e.admin1)) in countries:
-                s += 2.0
-            for cont in cand.container:
+                s += 1.0
+            for cont in cand.container if e.precision != "country" else ():  # "Mexico, the US": a list
                 for ce in cont.entries:
                     if ce.country and ce.country == e.country and ce.id != e.id:
                         s += 4.0 if ce.precision == "country" else 2.0
