@@ -147,6 +147,10 @@ def test_events_table_rows(page, server: dict) -> None:  # noqa: ANN001
     page.wait_for_load_state("networkidle")
     cells = page.locator("#events-table tbody tr td:nth-child(2)").all_inner_texts()
     assert cells and {c.strip() for c in cells} == {"ASSAULT"}
+    page.click("button.th-sort[data-col='3']")  # actor column, this page's rows
+    actors = [a.strip().lower() for a in page.locator("#events-table tbody tr td:nth-child(4)").all_inner_texts()]
+    named = [a for a in actors if a]
+    assert named == sorted(named) and actors[: len(named)] == named
 
 
 def test_document_highlights_and_xss(page, server: dict) -> None:  # noqa: ANN001

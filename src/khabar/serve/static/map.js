@@ -13,7 +13,7 @@
   var map = L.map(el, { worldCopyJump: true, minZoom: 1, maxZoom: 12, attributionControl: true, preferCanvas: false });
   map.attributionControl.setPrefix("");
   map.attributionControl.addAttribution("Countries: Natural Earth");
-  map.setView([35, 65], 4);
+  map.setView([20, 0], 2);  // the whole world until the events say where to look
   var detail = document.getElementById("map-detail");
   var status = document.getElementById("map-status");
 
