@@ -141,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     bare_preds = [bare_predict(bare, d["text"]) for d in docs]
     t_bare = time.perf_counter() - t0
     pipe = load_pipeline()
+    # the stages after actors and places do not change entities or toponyms: leave them out of the timing
+    later = ("khabar_time", "khabar_quantities", "khabar_events", "khabar_claims")
+    pipe.nlp.select_pipes(disable=[n for n in later if n in pipe.nlp.pipe_names])
     t0 = time.perf_counter()
     kh_preds = [khabar_predict(pipe.nlp, d["text"]) for d in docs]
     t_kh = time.perf_counter() - t0
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{fk / fb:.2f}x" if fb else "-"
         name = "**micro**" if typ == "micro" else typ
         lines.append(f"| {name} | {n} | {pb:.3f} | {rb:.3f} | {fb:.3f} | {pk:.3f} | {rk:.3f} | {fk:.3f} | {ratio} |")
-    lines += ["", f"Time: bare {t_bare:.1f} s, khabar (full pipeline) {t_kh:.1f} s.",
+    lines += ["", f"Time: bare {t_bare:.1f} s, khabar (NER + actors + places) {t_kh:.1f} s.",
               "Target: khabar micro F1 >= 0.45 (README reference for bare spaCy: 0.275)."]
     table = "\n".join(lines)
     print(table)
