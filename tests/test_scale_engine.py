@@ -109,6 +109,8 @@ def test_writer_is_idempotent_and_resumes(db_url: str, corpus: list[Document], t
     assert (stats.extracted, stats.failures) == (len(corpus) - 4, [])
     again = extract_store(engine, [d.id for d in corpus])
     assert (again.extracted, again.skipped) == (0, len(corpus))
+    assert extract_store(engine, corpus_ids := [d.id for d in corpus[:3]], force=True).extracted == 3
+    assert pending_ids(engine, version, corpus_ids) == []
     whole = _store(tmp_path / "whole.db", corpus)
     extract_store(whole, batch_size=5)
     assert _records(engine, corpus) == _records(whole, corpus)

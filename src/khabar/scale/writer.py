@@ -39,14 +39,17 @@ def pipeline_version(kb_paths: Sequence[str] = (), place_paths: Sequence[str] = 
     return _version(tuple(str(p) for p in kb_paths), tuple(str(p) for p in place_paths))
 
 
-def pending_ids(engine: Engine, version: str, ids: Sequence[str] | None = None) -> list[str]:
-    """Ids (of `ids`, or of the whole store) not yet extracted with `version`, in the given/stored order."""
+def pending_ids(engine: Engine, version: str | None, ids: Sequence[str] | None = None) -> list[str]:
+    """Ids (of `ids`, or of the whole store) not yet extracted with `version` (None: all of them), in the
+    given / stored order."""
     with engine.connect() as conn:
         if ids is None:
-            q = select(documents.c.id).where(
-                (documents.c.extract_version.is_(None)) | (documents.c.extract_version != version)
-            ).order_by(documents.c.id)
+            q = select(documents.c.id).order_by(documents.c.id)
+            if version is not None:
+                q = q.where((documents.c.extract_version.is_(None)) | (documents.c.extract_version != version))
             return [r.id for r in conn.execute(q)]
+        if version is None:
+            return list(ids)
         done: set[str] = set()
         for i in range(0, len(ids), _ID_CHUNK):
             chunk = list(ids[i : i + _ID_CHUNK])
@@ -115,10 +118,7 @@ def extract_store(
     """
     version = pipeline_version(kb_paths, place_paths)
     wanted = list(ids) if ids is not None else None
-    if force:
-        todo = wanted if wanted is not None else pending_ids(engine, "\x00")
-    else:
-        todo = pending_ids(engine, version, wanted)
+    todo = pending_ids(engine, None if force else version, wanted)
     total = len(wanted) if wanted is not None else None
     stats = ExtractStats(version=version, skipped=(total - len(todo)) if total is not None else 0)
     if not todo:
