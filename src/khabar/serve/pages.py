@@ -289,9 +289,10 @@ def actor_page(request: Request, conn: Conn, actor_id: Annotated[str, Path(max_l
     types = sorted(series)
     data = {"weeks": weeks, "types": types,
             "series": {t: [series[t].get(w, 0) for w in weeks] for t in types},
-            "totals": [sum(series[t].get(w, 0) for t in types) for w in weeks]}
+            "totals": [sum(series[t].get(w, 0) for t in types) for w in weeks], "undated": 0}
     recent = queries.query_events(conn, actor=actor_id, limit=20, sort="-date")
     said = queries.query_claims(conn, speaker=actor_id, limit=20, sort="-date")
+    data = dense_weeks(data, focus=FOCUS)
     return render(request, "actor.html", prof=prof, svg=bars_svg(data, 900, 200), graph=graph_svg(prof),
                   recent=recent, said=said, title=prof["name"])
 
