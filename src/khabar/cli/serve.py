@@ -26,7 +26,7 @@ def is_loopback(host: str) -> bool:
 @click.option("--public", is_flag=True, help="Allow binding to a non-loopback interface (reachable by others).")
 @click.pass_obj
 def serve(state, host: str, port: int, token: str | None, public: bool) -> None:  # noqa: ANN001
-    """Map, timeline, events, documents, actors and claims in the browser, plus the REST API (/docs).
+    """Map, timeline, events, documents, actors and claims in the browser, plus the REST API (/api-docs).
 
     Binds to 127.0.0.1 by default; anything else needs --public. Read-only unless a token is set.
 
