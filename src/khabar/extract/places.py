@@ -6,7 +6,8 @@ neighbourhood tagged PERSON) and from a scan of capitalised word runs for names 
 border. Each name is then resolved by a population/precision prior plus the document's context: the
 countries it talks about (named places, nationalities, actors) and "X, Y" / "X area of Y" containers.
 Without NER (blank "xx" pipelines) only well-known names are taken. Demonyms never become places.
-Sets doc.spans["places"], span._.place_id and doc._.places.
+Sets doc.spans["places"], span._.place_id and doc._.places. A toponym the NER found but the gazetteer
+lacks (a street, a building) is kept as a span without a place_id.
 """
 
 from __future__ import annotations
@@ -186,7 +187,8 @@ class PlaceResolver:
                 continue
             if ent.label_ in PLACE_LABELS:
                 hits = self._lookup(text)
-                if hits:
+                if hits or (text[:1].isupper() and key(text) not in self.demonym_keys):
+                    # a street or building the gazetteer lacks stays a toponym, unresolved (no place_id)
                     out.append(Candidate(start, end, hits, from_ner=True))
             elif ent.label_ in ("PERSON", "ORG"):
                 hits = [e for e in self.gz.lookup(text) if _strong(e)]
@@ -363,16 +365,18 @@ class PlaceResolver:
         countries = self._doc_countries(doc, cands)
         self._containers(doc, cands)
         for c in reversed(cands):  # containers (to the right) are decided first, then narrow what they hold
-            if c.chosen is None:
+            if c.chosen is None and c.entries:
                 c.chosen = self._resolve(c, countries)
-            c.entries = [c.chosen]
+            c.entries = [c.chosen] if c.chosen is not None else []
         spans = []
         places = extensions.doc_places(doc)
         for c in cands:
             e = c.chosen
             sp = Span(doc, c.start, c.end, label="PLACE")
-            sp._.place_id = e.id
             spans.append(sp)
+            if e is None:
+                continue  # detected, not resolved: consumers skip spans without a place_id
+            sp._.place_id = e.id
             if e.id not in places:
                 places[e.id] = Place(id=e.id, name=e.name, country=e.country, admin1=e.admin1, lat=e.lat,
                                      lon=e.lon, precision=e.precision, geonames_id=e.geonames_id,
