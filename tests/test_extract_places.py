@@ -93,6 +93,14 @@ def test_syria_division_and_generated_border(nlp):
     assert border.precision == "border" and border.id == "border:LB-SY"
 
 
+def test_toponym_the_gazetteer_lacks_is_kept_unresolved(nlp):
+    doc = nlp("Protesters marched from Tahrir Square to the Qasr al-Nil Bridge in Cairo.")
+    got = {sp.text: sp._.place_id for sp in doc.spans["places"]}
+    assert got["Tahrir Square"] is None and got["Qasr al-Nil Bridge"] is None
+    assert doc._.places[got["Cairo"]].country == "EG"
+    assert None not in doc._.places
+
+
 def test_user_place_file(fixtures_dir):
     n = fresh_base()
     n.add_pipe("khabar_places", config={"place_paths": [str(FIXTURES / "user_places.yaml")]})
