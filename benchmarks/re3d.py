@@ -9,7 +9,7 @@ character spans and type, over whole documents. The corpus is read from ../share
 - khabar: the khabar extraction pipeline's mentions: persons (with later mentions such as "he"),
   organisations and states acting as actors -> Person / Organisation; places -> Location; any NER entity
   the stages did not take keeps the bare mapping. re3d marks whole noun phrases, so mentions are reported
-  with the words the annotation guideline includes: a leading "the", a direction before a place
+  with the words the annotation guideline includes: a leading article, a direction before a place
   ("northern Iraq"), and a person's title read by the actor stage ("Iraqi President Fuad Masum").
 
     .venv/bin/python benchmarks/re3d.py [--data ../shared/benchmarks/re3d.jsonl] [--limit N]
@@ -55,7 +55,7 @@ def bare_predict(nlp, text: str) -> set[tuple[int, int, str]]:
 
 
 def _extend(doc, start: int, end: int, person_role: str | None) -> int:
-    """Token index where the re3d mention starts: the title before a person, then a leading "the"."""
+    """Token index where the re3d mention starts: the title before a person, then a leading article."""
     i = start
     if person_role:
         n = len(person_role.split())
@@ -66,7 +66,7 @@ def _extend(doc, start: int, end: int, person_role: str | None) -> int:
                 break
         if doc[j:start].text.lower().endswith(person_role.lower()) or person_role.lower() in doc[j:start].text.lower():
             i = j
-    if i > 0 and doc[i - 1].lower_ == "the":
+    if i > 0 and doc[i - 1].lower_ in ("the", "a", "an"):
         i -= 1
     return i
 

@@ -92,6 +92,15 @@ def test_unseen_region_sentences(nlp):
     assert goita.role.startswith("head of the junta")
 
 
+def test_titles_with_places_and_definite_descriptions(nlp):
+    doc = nlp("Minister for the Middle East Tobias Ellwood said the talks would continue. "
+              "UK Foreign Secretary Boris Johnson met Iraqi officials. The Foreign Secretary said Da’esh "
+              "was retreating.")
+    assert doc._.actors["person:tobias-ellwood"].role == "Minister for the Middle East"
+    assert ids_of(doc, "The Foreign Secretary") == {"person:boris-johnson"}
+    assert ids_of(doc, "Da’esh") == {"islamic-state"}  # an apostrophe inside the alias
+
+
 def test_country_name_before_forces_is_its_military(nlp):
     doc = nlp("U.S. forces and Iraqi Security Forces cleared the village, and ISIL fighters withdrew.")
     got = mentions(doc)

@@ -94,6 +94,13 @@ class ActorResolver:
                 best = max(best, len(rank))
         return best
 
+    def _after_title(self, doc: Doc, start: int) -> bool:
+        """The words before `start` end a title ("Minister for", "Ambassador to")."""
+        i = start - 1
+        while i >= 0 and doc[i].lower_ in ("for", "of", "to", "the", "in"):
+            i -= 1
+        return i < start - 1 and i >= 0 and (doc[i].lower_ in self.heads or doc[i].lemma_.lower() in self.heads)
+
     @staticmethod
     def _place_like(text: str) -> bool:
         """The gazetteer knows this as a place a person name is unlikely to be (a curated place or big city)."""
@@ -112,7 +119,8 @@ class ActorResolver:
             for match_id, start, end in matcher(doc):
                 ident = self.nlp.vocab.strings[match_id]
                 span = doc[start:end]
-                if not case and not any(t.text[:1].isupper() or not t.text.isascii() for t in span if t.is_alpha):
+                if not case and not any(t.text[:1].isupper() or not t.text.isascii() for t in span
+                                        if any(c.isalpha() for c in t.text)):
                     continue  # "amnesty" the word, not Amnesty International
                 ctx = self.alias_context.get((fold(span.text), ident))
                 if ctx:
@@ -158,6 +166,13 @@ class ActorResolver:
             toks.pop(0)
         if not toks:
             return None
+        if ent.label_ != "PERSON" and len(toks) >= 3 and self._after_title(doc, ent.start):
+            # "Minister for [the Middle East Tobias Ellwood]": a place that ends a title, then a name
+            for cut in range(len(toks) - 2, 0, -1):
+                rest = toks[cut:]
+                if len(rest) <= 3 and all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in rest) \
+                        and self._place_like(" ".join(t.text for t in toks[:cut])):
+                    return rest[0].i, rest[-1].i + 1, None
         rank = self._rank_len(toks)
         rank_text = " ".join(t.text for t in toks[:rank]) if rank else None
         name = toks[rank:]
@@ -520,16 +535,27 @@ class ActorResolver:
                     out.append(Mention(tok.i, tok.i + 1, pid, priority=1))
                     person_at.append((tok.i, pid))
                     continue
-            appositive = tok.i > 2 and doc[tok.i - 2].text == "," and getattr(taken.get(tok.i - 3), "actor_id", "") \
-                in persons
-            if tok.lower_ in self.heads and tok.i > 1 and doc[tok.i - 1].lower_ == "the" and not appositive:
-                lemma = tok.lemma_.lower()
-                cands = {pid for pid, p in persons.items() if p.role and first_at.get(pid, len(doc)) < tok.i
-                         and (lemma in p.role.lower().split() or tok.lower_ in p.role.lower().split())}
-                if len(cands) == 1:
-                    (pid,) = cands
-                    out.append(Mention(tok.i - 1, tok.i + 1, pid, priority=1, role=persons[pid].role))
-                    person_at.append((tok.i, pid))
+            if tok.lower_ not in self.heads or tok.i < 1:
+                continue
+            det = tok.i - 1  # "the researcher", "The Foreign Secretary": walk back over title words to "the"
+            while det > 0 and tok.i - det < 4 and det not in taken and doc[det].lower_ != "the" and (
+                    self._is_title_word(doc[det]) or doc[det].text[:1].isupper()):
+                det -= 1
+            nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+            if doc[det].lower_ != "the" or any(k in taken for k in range(det, tok.i + 1)) or (
+                    nxt is not None and nxt.pos_ == "PROPN" and nxt.text[:1].isupper()):
+                continue  # not a definite description, or the title of a name that follows
+            if det > 1 and doc[det - 1].text == "," and getattr(taken.get(det - 2), "actor_id", "") in persons:
+                continue  # an apposition: "Goita, the head of the junta" introduces the role
+            words = {w.lower() for w in doc[det + 1 : tok.i + 1].text.split()}
+            lemma = tok.lemma_.lower()
+            cands = {pid for pid, p in persons.items() if p.role and first_at.get(pid, len(doc)) < tok.i
+                     and (lemma in p.role.lower().split() or tok.lower_ in p.role.lower().split())
+                     and words <= set(p.role.lower().split()) | {lemma}}
+            if len(cands) == 1:
+                (pid,) = cands
+                out.append(Mention(det, tok.i + 1, pid, priority=1, role=persons[pid].role))
+                person_at.append((tok.i, pid))
         person_at.sort()
         if has_parse:
             sents = {t.i: k for k, s in enumerate(doc.sents) for t in s}
