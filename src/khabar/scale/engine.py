@@ -266,8 +266,6 @@ def _dask_client(scheduler: Any, workers: int):  # noqa: ANN202 - (Client, owned
 
 
 def _dask(docs, workers, scheduler, kb_paths, place_paths, batch_size, progress) -> Iterator[Extraction]:  # noqa: ANN001
-    from distributed import as_completed  # noqa: F401 - imported to fail early when missing
-
     client, cluster, owned = _dask_client(scheduler, max(1, workers))
     try:
         n = len(client.scheduler_info(n_workers=-1).get("workers", {})) or max(1, workers)
