@@ -277,3 +277,13 @@ def test_date_of_another_clause_is_not_the_event_date(nlp) -> None:  # noqa: ANN
     assert seize.date.start == "2021-05-01" and seize.actor.id == "al-shabaab"
     alert = one(evs, "MOBILIZE")
     assert alert.actor.id == "ke" and not alert.date.start.startswith("2021")
+
+
+def test_border_location_keeps_the_resolved_border_place(pipeline, samples_dir) -> None:  # noqa: ANN001
+    # "ready to confront ISIS on the border with Afghanistan": the place stage resolved "border" to the
+    # Afghanistan-Tajikistan border; the event keeps that place, not a bare name without coordinates
+    evs = run(pipeline, samples_dir / "isis-k-tajik-border.txt").events
+    threat = find(evs, "THREATEN", lambda e: aid(e.target) == "iskp")
+    loc = threat.location
+    assert loc.place_id == "khabar:afghanistan-tajikistan-border" and loc.precision == "border"
+    assert loc.lat is not None and loc.lon is not None and loc.country in ("AF", "TJ")

@@ -209,22 +209,31 @@ class DocIndex:
         return hits[0] if hits else None
 
     def border_with(self, prep: Token) -> Location | None:
-        """"on the border with Afghanistan" when no place stage named it: a border-precision location
-        built from the border noun and the place its "with" / "of" phrase (or a sibling one) names."""
+        """"on the border with Afghanistan": the border the place stage resolved the noun to (with its
+        id and coordinates); else a border-precision location built from the border noun and the place
+        its "with" / "of" phrase (or a sibling one) names."""
         pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
         if pobj is None or pobj.lemma_.lower() not in BORDER_NOUNS:
             return None
         cands = [c for c in pobj.children if c.dep_ == "prep" and c.lower_ in ("with", "of", "between")]
         cands += [c for c in prep.head.children if c.dep_ == "prep" and c.lower_ == "with" and c.i > pobj.i]
-        for c in cands:
-            sp = self.place_in(c)
-            if sp is not None:
-                loc = self.location(sp)
-                end = max(sp.end, pobj.i + 1)
-                loc.name = self.doc[pobj.left_edge.i : end].text
-                loc.precision = "border"
-                loc.lat = loc.lon = loc.geonames_id = loc.place_id = None
+        named = [sp for sp in (self.place_in(c) for c in cands) if sp is not None]
+        resolved = self.place_at.get(pobj.i)
+        if resolved is not None and resolved.has_extension("place_id") and resolved._.place_id:
+            # the place stage already knew which border this is: keep its id and coordinates; a border
+            # has no single country, so the one the phrase names ("with Afghanistan") stands in
+            loc = self.location(resolved)
+            if loc.place_id is not None:
+                if loc.country is None and named:
+                    loc.country = self.location(named[0]).country
                 return loc
+        for sp in named:
+            loc = self.location(sp)
+            end = max(sp.end, pobj.i + 1)
+            loc.name = self.doc[pobj.left_edge.i : end].text
+            loc.precision = "border"
+            loc.lat = loc.lon = loc.geonames_id = loc.place_id = None
+            return loc
         return None
 
     def location(self, sp: Span) -> Location:
