@@ -44,7 +44,7 @@ def event_conditions(conn: Connection, f: Filters) -> list[ColumnElement]:
     """SQL conditions on the events table for f (bound parameters only)."""
     from khabar.store import queries
 
-    return queries._event_conds(conn, **f.event_filters())  # noqa: SLF001 - shared filter semantics
+    return queries.event_conditions(conn, **f.event_filters())
 
 
 def document_conditions(conn: Connection, f: Filters) -> list[ColumnElement]:

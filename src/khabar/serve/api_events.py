@@ -59,7 +59,7 @@ def events_csv(conn: Conn, f: EventFilters, limit: Annotated[int, Query(ge=1, le
 
 def _filtered(conn: Any, f: dict[str, Any], sort: str):  # noqa: ANN202 - Select
     """The same rows query_events returns, as a Select (CSV and GeoJSON want columns, not records)."""
-    conds = queries._event_conds(conn, **f)  # noqa: SLF001 - the one definition of the filters
+    conds = queries.event_conditions(conn, **f)
     c = events.c
     order = {"date": c.date_start.asc().nulls_last(), "-date": c.date_start.desc().nulls_last(),
              "confidence": c.confidence.desc()}[sort]
@@ -94,7 +94,7 @@ def events_geojson(conn: Conn, f: EventFilters,
                    limit: Annotated[int, Query(ge=1, le=MAX_MAP)] = MAP_DEFAULT) -> Response:
     """Newest first, at most `limit` points; "truncated" says when more matched."""
     c = events.c
-    conds = queries._event_conds(conn, **f)  # noqa: SLF001
+    conds = queries.event_conditions(conn, **f)
     conds += [c.lat.is_not(None), c.lon.is_not(None)]  # only events with coordinates
     # SQLite sorts NULL first, so DESC already puts undated events last and can walk the date index
     newest = c.date_start.desc() if conn.dialect.name == "sqlite" else c.date_start.desc().nulls_last()
@@ -129,7 +129,7 @@ def week_of(value: str | None) -> str | None:
 
 def weekly_counts(conn: Any, f: dict[str, Any]) -> dict[str, Any]:
     """Event counts per week and type: grouped per day in SQL, folded into weeks here."""
-    conds = queries._event_conds(conn, **f)  # noqa: SLF001
+    conds = queries.event_conditions(conn, **f)
     day = func.substr(events.c.date_start, 1, 10)
     rows = conn.execute(
         select(day, events.c.type, func.count()).where(*conds).group_by(day, events.c.type)

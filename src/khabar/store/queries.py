@@ -161,7 +161,7 @@ def _count(conn: Connection, table: Any, conds: list[ColumnElement], join: Any =
 # ---- events --------------------------------------------------------------------------------------
 
 
-def _event_conds(
+def event_conditions(
     conn: Connection,
     *,
     actor: str | None = None,
@@ -175,6 +175,8 @@ def _event_conds(
     bbox: BBox | None = None,
     min_confidence: float | None = None,
 ) -> list[ColumnElement]:
+    """SQL conditions on the events table for the events filters (bound parameters only): the one
+    definition of what the filters mean, shared by queries, the API and the exporters."""
     c = events.c
     conds: list[ColumnElement] = []
     if actor:
@@ -196,6 +198,9 @@ def _event_conds(
     return conds
 
 
+_event_conds = event_conditions  # the former private name, kept for callers not yet moved
+
+
 def query_events(
     conn: Connection,
     *,
@@ -215,7 +220,7 @@ def query_events(
 ) -> list[dict[str, Any]]:
     """Events matching every given filter, as canonical event records."""
     _check_sort(sort)
-    conds = _event_conds(
+    conds = event_conditions(
         conn, actor=actor, target=target, type=type, country=country, since=since, until=until, doc=doc,
         status=status, bbox=bbox, min_confidence=min_confidence,
     )
@@ -232,7 +237,7 @@ def query_events(
 
 
 def count_events(conn: Connection, **filters: Any) -> int:
-    return _count(conn, events, _event_conds(conn, **filters))
+    return _count(conn, events, event_conditions(conn, **filters))
 
 
 # ---- claims --------------------------------------------------------------------------------------
