@@ -152,7 +152,7 @@ def test_killed_process_keeps_committed_documents(tmp_path: Path) -> None:
 
 
 def test_extraction_failure_is_reported_documents_kept(engine, samples_dir: Path, monkeypatch) -> None:
-    import khabar.scale.engine as scale_engine
+    import khabar.scale.writer as scale_engine  # the writer's handle on the engine
 
     def broken(docs, **kw):
         raise RuntimeError("model missing")
@@ -179,7 +179,7 @@ def test_cluster_failure_is_a_warning(engine, monkeypatch, capsys) -> None:
 
 def test_rerun_extracts_what_an_earlier_run_stored_but_did_not_extract(engine, samples_dir: Path,
                                                                        monkeypatch) -> None:
-    import khabar.scale.engine as scale_engine
+    import khabar.scale.writer as scale_engine  # the writer's handle on the engine
     from khabar.model import Extraction
 
     seen: list[list[str]] = []

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from khabar.extract.pipeline import pipeline_version
 from khabar.model import Document
 from khabar.scale.engine import ExtractionFailed, Progress, extract_stream
-from khabar.scale.writer import extract_store, pending_ids, pipeline_version
+from khabar.scale.writer import extract_store, pending_ids
 from khabar.store import db as store_db
 from khabar.store.documents import insert_document
 from khabar.store.records import build_record
@@ -159,7 +160,7 @@ def test_dask_local_cluster_same_records(corpus: list[Document], big: tuple[list
         killed: list[int] = []
 
         def kill_one_worker(p: Progress) -> None:
-            if not killed:  # the nanny restarts it; the scheduler reruns its batches elsewhere
+            if not killed and p.done:  # the nanny restarts it; the scheduler reruns its batches elsewhere
                 os.kill(pids[0], signal.SIGKILL)
                 killed.append(pids[0])
 

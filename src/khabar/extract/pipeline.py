@@ -150,6 +150,12 @@ def _version(kb_paths: Sequence[str], place_paths: Sequence[str]) -> str:
     return f"khabar-{__version__}+{_data_fingerprint(files)}"
 
 
+def pipeline_version(kb_paths: Sequence[str] = (), place_paths: Sequence[str] = ()) -> str:
+    """The version a pipeline with these data files stamps (Pipeline.version), without loading spaCy:
+    callers compare it with stored extract_version to skip documents already done."""
+    return _version(tuple(str(p) for p in kb_paths), tuple(str(p) for p in place_paths))
+
+
 # Frequent English function words: their share of the words tells English from other Latin-script text
 # at almost no cost; langdetect (30 ms a document) only decides the rare unclear case.
 _EN_WORDS = frozenset(

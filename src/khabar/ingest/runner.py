@@ -9,7 +9,7 @@ extracted, e.g. after an interrupted run) then go through extraction, unless ext
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from khabar.ingest.fetch import Fetcher
 from khabar.ingest.items import Item, Options
 from khabar.ingest.sources import iter_items
 from khabar.model import Document
-from khabar.store.documents import add_source, get_document, insert_document
+from khabar.store.documents import add_source, insert_document
 from khabar.store.schema import documents
 
 
@@ -34,6 +34,7 @@ class ExtractOptions:
     engine: str = "local"
     workers: int = 1
     scheduler: str | None = None
+    batch_size: int = 32
     kb_paths: tuple[str, ...] = ()
     place_paths: tuple[str, ...] = ()
 
@@ -87,11 +88,11 @@ def store_document(conn: Connection, doc: Document) -> tuple[str, list[tuple[str
 
 
 def extraction_version(opts: ExtractOptions) -> str:
-    """The extraction pipeline's version string without building the pipeline twice."""
+    """The version the extraction pipeline stamps, computed without loading spaCy."""
     try:
-        from khabar.extract import pipeline
+        from khabar.extract.pipeline import pipeline_version
 
-        return pipeline._version(opts.kb_paths, opts.place_paths)  # noqa: SLF001 - same string as Pipeline.version
+        return pipeline_version(opts.kb_paths, opts.place_paths)
     except Exception:  # noqa: BLE001 - the version is a label; never fail an ingest over it
         from khabar import __version__
 
@@ -131,8 +132,8 @@ class Runner:
             finally:
                 if self.fetcher is None:
                     fetcher.close()
-            if self.extract.enabled and pending and not counts.interrupted:
-                self._extract(list(pending), counts, bar)
+        if self.extract.enabled and pending and not counts.interrupted:
+            self._extract(list(pending), counts)
         return counts
 
     def _one(self, item: Item, counts: Counts, pending: dict[str, None]) -> None:
@@ -172,37 +173,35 @@ class Runner:
             except Exception as exc:  # noqa: BLE001 - e.g. remembering an ETag; the document is stored
                 self.report(item.name, f"stored, but: {type(exc).__name__}: {exc}", kind="warning")
 
-    def _docs(self, ids: list[str]) -> Iterator[Document]:
-        for doc_id in ids:
-            with self.engine.connect() as conn:
-                doc = get_document(conn, doc_id)
-            if doc is not None:
-                yield doc
+    def _extract(self, ids: list[str], counts: Counts) -> None:
+        """Extract the documents this run stored, through the same writer as `khabar extract`: results are
+        committed a batch per transaction, documents already done with this version are skipped, so an
+        interrupted run's re-run completes only the missing part."""
+        from khabar.scale.progress import add_extract_task, bar_reporter, extract_columns
+        from khabar.scale.writer import extract_store, pending_ids
 
-    def _extract(self, ids: list[str], counts: Counts, bar: Progress) -> None:
-        from khabar.store.records import save_extraction
-
-        task = bar.add_task("extracting", total=len(ids))
-        version = extraction_version(self.extract)
         x = self.extract
         try:
-            from khabar.scale.engine import extract_stream
-
-            stream = extract_stream(self._docs(ids), engine=x.engine, workers=x.workers, scheduler=x.scheduler,
-                                    kb_paths=x.kb_paths, place_paths=x.place_paths)
-            for ext in stream:
-                with self.engine.begin() as conn:
-                    save_extraction(conn, ext, version)
-                counts.extracted += 1
-                bar.advance(task)
+            with Progress(*extract_columns(), console=self.err, transient=True,
+                          disable=not self.show_progress) as bar:
+                task = add_extract_task(bar, len(ids))
+                stats = extract_store(self.engine, ids, extract_engine=x.engine, workers=x.workers,
+                                      scheduler=x.scheduler, kb_paths=x.kb_paths, place_paths=x.place_paths,
+                                      batch_size=x.batch_size, progress=bar_reporter(bar, task))
         except KeyboardInterrupt:
             counts.interrupted = True
             return
         except Exception as exc:  # noqa: BLE001 - documents stay stored; extraction can be re-run
-            counts.extract_failed = len(ids) - counts.extracted
-            self.report("extraction", f"{type(exc).__name__}: {exc}; {counts.extract_failed} documents "
-                                      "stored without extraction (re-ingest or `khabar extract` retries them)")
+            left = pending_ids(self.engine, extraction_version(x), ids)
+            counts.extracted = len(ids) - len(left)
+            counts.extract_failed = len(left)
+            self.report("extraction", f"{type(exc).__name__}: {exc}; {len(left)} documents stored without "
+                                      "extraction (re-ingest or `khabar extract` retries them)")
             return
+        counts.extracted = stats.extracted
+        counts.extract_failed = len(stats.failures)
+        for doc_id, reason in stats.failures:
+            self.report(f"extraction of {doc_id}", reason)
         self._cluster(counts, ids)
 
     def _cluster(self, counts: Counts, doc_ids: list[str] | None = None) -> None:

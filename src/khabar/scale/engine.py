@@ -164,6 +164,11 @@ class _Ordered:
             self.progress(Progress(self.engine, self.workers, self.done, len(self.failures),
                                    time.monotonic() - self.t0, self.dashboard))
 
+    def start(self) -> None:
+        """A first report before any batch is done: the caller learns the engine, workers, dashboard."""
+        if self.progress:
+            self.progress(Progress(self.engine, self.workers, 0, 0, 0.0, self.dashboard))
+
     def lost(self, batch: list[Document], reason: str) -> None:
         self.failures.extend((d.id, reason) for d in batch)
         self.done += len(batch)
@@ -277,6 +282,7 @@ def _dask(docs, workers, scheduler, kb_paths, place_paths, batch_size, progress)
         print(f"dask: {n} worker(s) at {client.scheduler.address}; dashboard: {link or 'none'}",
               file=sys.stderr, flush=True)
         out = _Ordered("dask", n, progress, link)
+        out.start()
         run = uuid.uuid4().hex[:8]
         pending: deque[tuple[list[Document], Any]] = deque()
         source = _batches(docs, batch_size)

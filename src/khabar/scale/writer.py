@@ -22,6 +22,8 @@ from khabar.store.records import save_extraction
 from khabar.store.schema import documents
 
 _ID_CHUNK = 500
+GONE = "deleted from the store while extraction ran"
+
 
 
 @dataclass
@@ -30,13 +32,6 @@ class ExtractStats:
     extracted: int = 0
     skipped: int = 0  # already extracted with this version
     failures: list[tuple[str, str]] = field(default_factory=list)
-
-
-def pipeline_version(kb_paths: Sequence[str] = (), place_paths: Sequence[str] = ()) -> str:
-    """The version a pipeline with these data files would stamp, without loading spaCy."""
-    from khabar.extract.pipeline import _version  # the pipeline's own rule; one definition only
-
-    return _version(tuple(str(p) for p in kb_paths), tuple(str(p) for p in place_paths))
 
 
 def pending_ids(engine: Engine, version: str | None, ids: Sequence[str] | None = None) -> list[str]:
@@ -59,8 +54,9 @@ def pending_ids(engine: Engine, version: str | None, ids: Sequence[str] | None =
     return [i for i in ids if i not in done]
 
 
-def _load(engine: Engine, ids: Sequence[str]) -> Iterator[Document]:
-    """Documents by id, fetched lazily a chunk at a time (a year of news does not fit in memory)."""
+def _load(engine: Engine, ids: Sequence[str], gone: list[str]) -> Iterator[Document]:
+    """Documents by id, fetched lazily a chunk at a time (a year of news does not fit in memory); ids
+    deleted since they were selected go to `gone`."""
     for i in range(0, len(ids), _ID_CHUNK):
         chunk = list(ids[i : i + _ID_CHUNK])
         with engine.connect() as conn:
@@ -68,24 +64,45 @@ def _load(engine: Engine, ids: Sequence[str]) -> Iterator[Document]:
         for doc_id in chunk:
             if doc_id in rows:
                 yield row_to_document(rows[doc_id])
+            else:
+                gone.append(doc_id)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
 
 
 def write_extractions(engine: Engine, extractions: Iterable[Extraction], version: str,
-                      commit_every: int = 32) -> int:
+                      commit_every: int = 32, failures: list[tuple[str, str]] | None = None) -> int:
     """Save extractions, committing every `commit_every` documents; returns how many were saved.
 
     If the stream raises midway, everything committed so far stays, and so does the open batch: it is
-    committed before the error propagates (its documents are complete)."""
+    committed before the error propagates (its documents are complete). A batch the store refuses is
+    retried one document per transaction, so one bad result costs only its document (noted in
+    `failures`; raised when no list is given)."""
     saved = 0
     batch: list[Extraction] = []
 
     def flush() -> None:
         nonlocal saved
-        if batch:
+        if not batch:
+            return
+        try:
             with engine.begin() as conn:
                 for ext in batch:
                     save_extraction(conn, ext, version)
             saved += len(batch)
+        except Exception:
+            if failures is None:
+                raise
+            for ext in batch:
+                try:
+                    with engine.begin() as conn:
+                        save_extraction(conn, ext, version)
+                    saved += 1
+                except Exception as exc:  # noqa: BLE001 - reported per document, the run goes on
+                    failures.append((ext.doc_id, f"could not store: {_one_line(exc)}"))
+        finally:
             batch.clear()
 
     try:
@@ -113,9 +130,12 @@ def extract_store(
 ) -> ExtractStats:
     """Extract the stored documents `ids` (default: all) that the current pipeline has not done yet.
 
-    force=True re-extracts them all. Documents the pipeline fails on are listed in stats.failures, the
-    rest are stored; running it again retries only those (and anything a crash left undone).
+    force=True re-extracts them all. Documents the pipeline fails on (or the store refuses, or that were
+    deleted meanwhile) are listed in stats.failures, the rest are stored; running it again retries only
+    those (and anything a crash left undone). `progress` receives the engine's per-batch reports.
     """
+    from khabar.extract.pipeline import pipeline_version  # spaCy imports on use, not with the CLI
+
     version = pipeline_version(kb_paths, place_paths)
     wanted = list(ids) if ids is not None else None
     todo = pending_ids(engine, None if force else version, wanted)
@@ -123,15 +143,18 @@ def extract_store(
     stats = ExtractStats(version=version, skipped=(total - len(todo)) if total is not None else 0)
     if not todo:
         return stats
-    stream = extract_stream(_load(engine, todo), engine=extract_engine, workers=workers, scheduler=scheduler,
+    gone: list[str] = []
+    stream = extract_stream(_load(engine, todo, gone), engine=extract_engine, workers=workers, scheduler=scheduler,
                             kb_paths=kb_paths, place_paths=place_paths, batch_size=batch_size,
                             progress=progress)
     counted = _Count(stream)
     try:
-        write_extractions(engine, counted, version, commit_every=batch_size)
+        stats.extracted = write_extractions(engine, counted, version, commit_every=batch_size,
+                                            failures=stats.failures)
     except ExtractionFailed as exc:
-        stats.failures = exc.failures
-    stats.extracted = counted.n
+        stats.extracted = counted.n - len(stats.failures)
+        stats.failures.extend(exc.failures)
+    stats.failures.extend((doc_id, GONE) for doc_id in gone)
     return stats
 
 
