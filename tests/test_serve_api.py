@@ -187,12 +187,148 @@ def test_search_covers_documents_actors_places(client: TestClient) -> None:
     assert client.get("/api/search").json()["documents"] == []
 
 
+# ---- exports (issue 6 over HTTP) ------------------------------------------------------------------
+
+
+def test_export_stix_bundle_passes_the_validator(client: TestClient, store: dict) -> None:
+    import stix2
+    from stix2validator import ValidationOptions, validate_string
+
+    r = client.get("/api/export", params={"format": "stix", "tlp": "amber"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/stix+json")
+    assert r.headers["content-disposition"] == 'attachment; filename="khabar-stix-bundle.json"'
+    result = validate_string(r.text, ValidationOptions(version="2.1"))
+    assert result.is_valid and not result.errors, [str(e) for e in result.errors]
+    bundle = stix2.parse(r.text, allow_custom=True)
+    assert len(bundle.objects) == int(r.headers["x-khabar-count"])
+    reports = [o for o in bundle.objects if o.type == "report"]
+    assert len(reports) == len(store["docs"]) + 1  # one report per document
+    amber = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"
+    assert all(amber in (o.get("object_marking_refs") or []) for o in reports)
+    only = client.get("/api/export", params={"format": "stix", "actor": "taliban", "type": "ASSAULT"})
+    rels = [o for o in json.loads(only.text)["objects"] if o["type"] == "relationship"]
+    assert rels and len(rels) < len([o for o in bundle.objects if o.type == "relationship"])
+
+
+def test_export_acled_csv_reads_in_pandas(client: TestClient) -> None:
+    import pandas as pd
+
+    r = client.get("/api/export", params={"format": "acled-csv", "country": "AF"})
+    assert r.headers["content-type"].startswith("text/csv")
+    assert 'filename="khabar-acled.csv"' in r.headers["content-disposition"]
+    df = pd.read_csv(io.StringIO(r.text))
+    assert len(df) == int(r.headers["x-khabar-count"]) >= 1
+    assert {"event_id_cnty", "event_date", "event_type", "actor1", "latitude", "notes", "fatalities"} <= set(df.columns)
+    assert set(df["iso"]) == {4} and set(df["country"]) == {"Afghanistan"}
+    kunduz = df[df["notes"].str.startswith("Taliban forces clashed with ISIS-K fighters in Kunduz")]
+    assert len(kunduz) == 1 and kunduz.iloc[0]["fatalities"] == 5 and kunduz.iloc[0]["actor1"] == "Taliban"
+    assert abs(kunduz.iloc[0]["latitude"] - 36.729) < 0.01 and kunduz.iloc[0]["event_date"].startswith("2023-")
+
+
+def test_export_geojson_plover_jsonl_and_filters(client: TestClient, store: dict) -> None:
+    geo = client.get("/api/export", params={"format": "geojson"})
+    assert geo.headers["content-type"] == "application/geo+json"
+    fc = json.loads(geo.text)
+    assert len(fc["features"]) == store["geolocated"]
+    kabul = next(f for f in fc["features"] if f["id"] == "ev-xss-kabul")
+    assert kabul["geometry"]["coordinates"] == [69.1723, 34.5281] and kabul["properties"]["fatalities"] == 2
+    plover = [json.loads(x) for x in client.get("/api/export", params={"format": "plover"}).text.splitlines()]
+    assert len(plover) == store["events"] and {"event_id", "quad_code", "event_text"} <= set(plover[0])
+    xss = store["xss"].id
+    recs = client.get("/api/export", params={"format": "jsonl", "doc": xss[:8], "with_text": True})
+    assert recs.headers["content-type"].startswith("application/x-ndjson")
+    lines = recs.text.splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["id"] == xss and json.loads(lines[0])["text"]
+    since = client.get("/api/export", params={"format": "plover", "since": "2023-03-01"}).text.splitlines()
+    assert 0 < len(since) < len(plover)
+    assert all((json.loads(x)["event_date"] or "") >= "2023-03" for x in since)
+
+
+def test_export_of_an_empty_selection_and_bad_parameters(client: TestClient) -> None:
+    empty = client.get("/api/export", params={"format": "geojson", "country": "ZZ"})
+    assert empty.status_code == 200 and json.loads(empty.text)["features"] == []
+    assert client.get("/api/export", params={"format": "jsonl", "country": "ZZ"}).text == ""
+    header = client.get("/api/export", params={"format": "acled-csv", "country": "ZZ"}).text.splitlines()
+    assert len(header) == 1 and header[0].startswith("event_id_cnty,")
+    assert client.get("/api/export", params={"format": "parquet"}).status_code == 422
+    assert client.get("/api/export").status_code == 422
+    assert client.get("/api/export", params={"format": "stix", "tlp": "purple"}).status_code == 422
+    assert client.get("/api/export", params={"format": "jsonl", "since": "last week"}).status_code == 422
+
+
+# ---- analysis (issue 5 over HTTP) -----------------------------------------------------------------
+
+
+def test_incidents_listing_filters_and_pages(client: TestClient) -> None:
+    first = client.get("/api/incidents", params={"limit": 3}).json()
+    assert len(first["items"]) == 3 and first["more"]
+    every = client.get("/api/incidents", params={"limit": 500}).json()
+    assert not every["more"] and len(every["items"]) > 3
+    nxt = client.get("/api/incidents", params={"limit": 3, "offset": 3}).json()["items"]
+    assert {i["id"] for i in nxt}.isdisjoint(i["id"] for i in first["items"])
+    assert [i["id"] for i in first["items"] + nxt] == [i["id"] for i in every["items"][:6]]
+    assert all("reports" not in i for i in every["items"])  # summaries; reports on the incident itself
+    tal = client.get("/api/incidents", params={"actor": "taliban", "type": "ASSAULT"}).json()["items"]
+    assert tal and len(tal) < len(every["items"])
+    assert all("ASSAULT" in i["types"] for i in tal)
+    assert client.get("/api/incidents", params={"min_sources": 1000}).json()["items"] == []
+    assert client.get("/api/incidents", params={"limit": 501}).status_code == 422
+
+
+def test_incident_shows_every_report(client: TestClient) -> None:
+    items = client.get("/api/incidents", params={"limit": 500}).json()["items"]
+    multi = next(i for i in items if i["report_count"] > 1)
+    inc = client.get(f"/api/incidents/{multi['id']}").json()
+    assert inc["id"] == multi["id"] and len(inc["reports"]) == multi["report_count"]
+    for rep in inc["reports"]:
+        ev = client.get(f"/api/events/{rep['event_id']}").json()
+        assert ev["evidence"]["text"] == rep["evidence"]["text"] and rep["doc_id"] == ev["doc_id"]
+    assert client.get(f"/api/incidents/{multi['id'][:10]}").json()["id"] == multi["id"]  # unique prefix
+    assert client.get("/api/incidents/inc-nothing-here").status_code == 404
+
+
+def test_contradictions_put_the_csto_figure_beside_the_taliban_denial(client: TestClient) -> None:
+    pairs = client.get("/api/contradictions").json()
+    denial = next(p for p in pairs["items"] if p["kind"] == "denial" and p["a"]["value"] == 4000)
+    assert denial["a"]["speaker_affiliation"] == "csto" and denial["a"]["stance"] == "assert"
+    assert denial["b"]["speaker_affiliation"] == "taliban" and denial["b"]["stance"] == "deny"
+    assert "4,000" in denial["a"]["evidence"] and "denied" in denial["b"]["evidence"]
+    assert {p["kind"] for p in pairs["items"]} <= {"denial", "disagreement"}
+    assert client.get("/api/contradictions", params={"subject": "nobody at all"}).json()["total"] == 0
+    paged = client.get("/api/contradictions", params={"limit": 1, "offset": 1}).json()
+    assert paged["total"] == pairs["total"] and paged["items"] == pairs["items"][1:2]
+
+
+def test_trends_and_rises(client: TestClient) -> None:
+    t = client.get("/api/trends", params={"by": "actor"}).json()
+    assert t["period"] == "week" and t["series"] and t["series_total"] >= len(t["series"])
+    iskp = next(s for s in t["series"] if s["key"] == "iskp")
+    assert iskp["total"] == sum(p["count"] for p in iskp["periods"])
+    assert any(r["key"] == "iskp" and r["rise"] for r in t["rises"])
+    daily = client.get("/api/trends", params={"by": "type", "daily": True, "rises_only": True}).json()
+    assert daily["period"] == "day" and daily["series"] == [] and daily["rises"]
+    assert all(r["count"] >= 1 and r["p_value"] < 0.05 for r in daily["rises"])
+    assert client.get("/api/trends", params={"by": "weather"}).status_code == 422
+    assert len(client.get("/api/trends", params={"by": "type", "limit": 1}).json()["series"]) == 1
+
+
+def test_reliability_table(client: TestClient) -> None:
+    r = client.get("/api/reliability").json()
+    sources = {s["source"]: s for s in r["sources"]}
+    assert sources["Sample"]["claims"] >= 1 and sources["Sample"]["grade"]["code"]
+    assert sum(s["contradicted"] for s in r["sources"]) >= 1
+    assert r["speakers"] and all("grade" in s for s in r["speakers"])
+
+
 def test_openapi_lists_the_api(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for p in ("/api/events", "/api/events.csv", "/api/events.geojson", "/api/claims", "/api/actors/{actor_id}",
-              "/api/documents/{doc_id}", "/api/stats", "/api/timeline", "/api/places"):
+              "/api/documents/{doc_id}", "/api/stats", "/api/timeline", "/api/places", "/api/export",
+              "/api/incidents", "/api/incidents/{incident_id}", "/api/contradictions", "/api/trends",
+              "/api/reliability"):
         assert p in paths
     assert "post" not in paths["/api/documents"]  # read-only without a token
+    assert "parquet" in paths["/api/export"]["get"]["description"]  # says where parquet is instead
 
 
 def test_security_headers(client: TestClient) -> None:
@@ -408,8 +544,25 @@ def test_every_endpoint_on_each_backend(db_url: str, pipeline) -> None:  # noqa:
                 "/api/claims?has_quantity=true", "/api/claims/groups", "/api/actors", "/api/actors/taliban",
                 "/api/places?country=AF", "/api/search?q=kabul", f"/api/documents/{xss}", "/api/documents?q=border",
                 "/", "/map", "/timeline", "/events?sort=confidence", "/claims", "/actors/taliban",
-                f"/documents/{xss}", "/search?q=taliban", "/api-docs"]:
+                f"/documents/{xss}", "/search?q=taliban", "/api-docs", "/api/incidents?actor=taliban&since=2023-03",
+                "/api/contradictions?agreements=true", "/api/trends?by=admin1&daily=true", "/api/reliability",
+                "/incidents?country=AF", "/api/export?format=stix&type=ASSAULT&tlp=green",
+                "/api/export?format=acled-csv&since=2023-02&until=2023-03", "/api/export?format=jsonl&actor=taliban",
+                "/api/export?format=plover&country=AF", "/api/export?format=geojson"]:
         assert c.get(url).status_code == 200, url
+    incs = c.get("/api/incidents", params={"limit": 500}).json()["items"]
+    for inc in incs:
+        full = c.get(f"/api/incidents/{inc['id']}").json()
+        assert len(full["reports"]) == inc["report_count"]
+        assert c.get(f"/incidents/{inc['id']}").status_code == 200
+    denied = c.get("/api/events", params={"status": "denied"}).json()["total"]  # skip_statuses: not clustered
+    assert sum(i["report_count"] for i in incs) == info["events"] - denied  # each other event in one incident
+    pairs = c.get("/api/contradictions").json()["items"]
+    assert any(p["kind"] == "denial" and p["a"]["value"] == 4000 for p in pairs)
+    exported = c.get("/api/export", params={"format": "geojson"}).json()
+    assert {f["id"] for f in exported["features"]} == {f["id"] for f in c.get("/api/events.geojson").json()["features"]}
+    plover = c.get("/api/export", params={"format": "plover"}).text.splitlines()
+    assert len(plover) == info["events"]
     geo = c.get("/api/events.geojson").json()
     assert len(geo["features"]) == info["geolocated"] and not geo["truncated"]
     kabul = next(f for f in geo["features"] if f["id"] == "ev-xss-kabul")

@@ -16,7 +16,8 @@ from khabar.serve.pages import FOCUS, dense_weeks
 from khabar.store import db as store_db
 
 PAGES = ["/", "/map", "/timeline", "/events", "/events?sort=confidence", "/documents", "/actors",
-         "/actors/taliban", "/claims", "/search?q=kabul", "/search?q=taliban", "/documents?q=border", "/api-docs"]
+         "/actors/taliban", "/claims", "/search?q=kabul", "/search?q=taliban", "/documents?q=border", "/api-docs",
+         "/incidents", "/incidents?actor=taliban&type=ASSAULT", "/events?type=ASSAULT&status=occurred"]
 RAW = ["<script>window.__xss", 'onmouseover="window.__xss', "<b>Evil</b>", '<b onmouseover', "<i>Taliban</i>",
        'href="javascript:', "<img src=x"]
 
@@ -138,6 +139,67 @@ def test_claims_page_puts_figures_and_denials_side_by_side(client: TestClient) -
     assert 'class="claim deny"' in html
 
 
+def test_claims_page_shows_each_contradiction_on_one_line(client: TestClient) -> None:
+    """The CSTO's 4,000 and the Taliban's denial side by side, each linked to its sentence."""
+    html = client.get("/claims").text
+    section = html.split("<h2>Contradictions", 1)[1].split("<h2>Figures side by side", 1)[0]
+    rows = re.findall(r'<section class="claim-group contradiction">(.*?)</section>', section, re.S)
+    csto = next(r for r in rows if "4,000" in r and "csto" in r)
+    assert '<span class="tag deny">denial</span>' in csto
+    sides = re.findall(r'<div class="claim ?(deny)?">', csto)
+    assert sides == ["", "deny"]  # the assertion, then the denial beside it
+    assert "Sidorov" in csto and "Muttaqi" in csto and "taliban" in csto
+    assert csto.count('<a class="ev" href="/documents/') == 2 and "#cl-" in csto
+    pairs = client.get("/api/contradictions").json()["items"]
+    assert len(rows) == len(pairs)
+
+
+def test_incidents_list_and_incident_page(client: TestClient) -> None:
+    html = client.get("/incidents").text
+    table = html.split('id="incidents-table"', 1)[1].split("</table>", 1)[0]
+    ids = re.findall(r'<a href="/incidents/([^"]+)">', table)
+    api = client.get("/api/incidents", params={"limit": 50}).json()["items"]
+    assert ids == [i["id"] for i in api] and ids
+    multi = next(i for i in api if i["report_count"] > 1)
+    page = client.get(f"/incidents/{multi['id']}").text
+    reports = page.split('id="reports-table"', 1)[1].split("</table>", 1)[0]
+    inc = client.get(f"/api/incidents/{multi['id']}").json()
+    assert reports.count("<tr>") == 1 + len(inc["reports"])  # header + one row per report
+    for rep in inc["reports"]:
+        assert f'href="/documents/{rep["doc_id"]}#ev-{rep["event_id"]}"' in reports
+        assert html_mod.escape(rep["evidence"]["text"], quote=True).replace("&#x27;", "&#39;").replace(
+            "&quot;", "&#34;") in reports
+    kabul = next(i for i in api if i["location"] and i["location"]["name"] == "Kabul" and "fatalities" in i["figures"])
+    page = client.get(f"/incidents/{kabul['id']}").text
+    assert "fatalities 2" in page and 'id="figures"' in page
+    for raw in RAW:
+        assert raw not in page
+    filtered = client.get("/incidents", params={"actor": "nobody-at-all"}).text
+    assert "No incidents match" in filtered
+
+
+def test_overview_lists_trend_rises_linked_to_their_events(client: TestClient) -> None:
+    html = client.get("/").text
+    table = html.split('id="rises"', 1)[1].split("</table>", 1)[0]
+    links = re.findall(r'<a href="(/events\?[^"]+)">', table)
+    assert links and any("actor=iskp" in u for u in links)
+    rise = client.get("/api/trends", params={"by": "actor"}).json()["rises"][0]
+    assert rise["period"] in table
+    events = client.get(html_mod.unescape(next(u for u in links if "actor=iskp" in u))).text
+    assert "No events match" not in events
+
+
+def test_events_page_offers_exports_of_the_current_filter(client: TestClient) -> None:
+    html = client.get("/events", params={"type": "ASSAULT", "country": "AF", "status": "occurred"}).text
+    links = [html_mod.unescape(u) for u in re.findall(r'href="(/api/export\?[^"]+)"', html)]
+    assert {u.rsplit("format=", 1)[1] for u in links} == {"acled-csv", "geojson", "stix", "plover", "jsonl"}
+    assert all("type=ASSAULT" in u and "country=AF" in u and "status" not in u for u in links)
+    assert "exports ignore status" in html
+    for u in links:
+        r = client.get(u)
+        assert r.status_code == 200 and "attachment" in r.headers["content-disposition"], u
+
+
 def test_api_page_lists_every_operation_without_a_cdn(client: TestClient) -> None:
     html = client.get("/api-docs").text
     spec = client.get("/openapi.json").json()
@@ -158,6 +220,7 @@ def test_map_page_points_at_the_geojson_api(client: TestClient) -> None:
 @pytest.mark.parametrize("url, status", [
     ("/events?since=yesterday", 400), ("/events?min_confidence=x", 400), ("/events?page=0", 422),
     ("/documents/ffffffffffff", 404), ("/actors/nobody", 404), ("/nowhere", 404), ("/events?bbox=1,2", 400),
+    ("/incidents/inc-none", 404), ("/incidents?min_sources=0", 400), ("/incidents?since=soon", 400),
 ])
 def test_errors_are_pages(client: TestClient, url: str, status: int) -> None:
     r = client.get(url)
@@ -181,6 +244,7 @@ PAGE_PARAMS = {
     "/timeline": ["type", "actor", "country", "since", "until", "bbox", "min_confidence"],
     "/events": ["type", "actor", "country", "since", "until", "sort", "page", "bbox", "status", "doc"],
     "/documents": ["q", "page"], "/actors": ["name", "page"], "/claims": ["subject", "page"], "/search": ["q"],
+    "/incidents": ["type", "actor", "country", "since", "until", "min_sources", "page"],
 }
 
 

@@ -15,7 +15,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from khabar import __version__
-from khabar.serve import api_actors, api_claims, api_documents, api_events, api_ingest, api_stats, pages
+from khabar.serve import (
+    api_actors,
+    api_analysis,
+    api_claims,
+    api_documents,
+    api_events,
+    api_export,
+    api_ingest,
+    api_stats,
+    pages,
+)
 from khabar.serve.deps import package_dir
 from khabar.store.db import open_store
 
@@ -39,7 +49,7 @@ def create_app(db_url: str | None = None, token: str | None = None) -> FastAPI:
     app.state.engine = open_store(db_url)
     app.state.token = token or None
     for router in (api_documents.router, api_events.router, api_claims.router, api_actors.router,
-                   api_stats.router):
+                   api_stats.router, api_analysis.router, api_export.router):
         app.include_router(router)
     if app.state.token:
         app.include_router(api_ingest.router)

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 from starlette.templating import Jinja2Templates
 
-from khabar.serve import api_actors, api_claims, api_documents, api_events, api_stats
+from khabar.serve import api_actors, api_analysis, api_claims, api_documents, api_events, api_stats
 from khabar.serve.deps import DATE, Conn, event_filters, package_dir
 from khabar.serve.highlight import highlight, marks_of
 from khabar.store import queries
@@ -54,11 +54,19 @@ def safe_url(value: str | None) -> str | None:
     return None
 
 
+def figure(value: Any) -> str:
+    """4000.0 -> "4,000"; 2.5 stays 2.5."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
+
+
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(package_dir("templates"))),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["colour"] = colour
     env.filters["safe_url"] = safe_url
+    env.filters["figure"] = figure
     env.globals["TYPE_COLOURS"] = TYPE_COLOURS
     return env
 
@@ -125,7 +133,24 @@ def overview(request: Request, conn: Conn) -> Response:
         for r in conn.execute(select(alerts_sent).order_by(alerts_sent.c.created_at.desc()).limit(10)).all()
     ]
     return render(request, "overview.html", stats=stats, latest=latest, top=top, incidents=incs, alerts=alerts,
-                  title="Overview")
+                  rises=trend_rises(conn), title="Overview")
+
+
+OVERVIEW_RISES = 10
+
+
+def trend_rises(conn: Any, limit: int = OVERVIEW_RISES) -> list[dict[str, Any]]:
+    """The most significant weekly rises per event type, actor and country, each linked to its events."""
+    from khabar.analyse.trends import rises, trends
+
+    out = []
+    for by in ("type", "actor", "country"):
+        for r in rises(trends(conn, by=by)):
+            end = (date.fromisoformat(r["period"]) + timedelta(days=6)).isoformat()
+            href = "/events?" + urlencode({by: r["key"], "since": r["period"], "until": end})
+            out.append({**r, "by": by, "href": href})
+    out.sort(key=lambda r: (r["p_value"], r["period"], r["by"]))
+    return out[:limit]
 
 
 @router.get("/map", response_class=HTMLResponse)
@@ -212,8 +237,15 @@ def events_page(request: Request, conn: Conn, page: Annotated[int, Query(ge=1, l
         sort = "confidence"
     items = queries.query_events(conn, **f, limit=PAGE, offset=(page - 1) * PAGE, sort=sort)
     total = queries.count_events(conn, **f)
+    p = request.query_params
+    export_q = urlencode({k: p[k] for k in EXPORT_FILTERS if p.get(k)})
+    dropped = [k for k in ("target", "bbox", "status", "min_confidence") if p.get(k)]
+    note = f"exports ignore {', '.join(dropped)}" if dropped else ""
     return render(request, "events.html", items=items, total=total, page=page, pages=max(1, -(-total // PAGE)),
-                  sort=sort, types=_event_types(conn), title="Events")
+                  sort=sort, types=_event_types(conn), export_q=export_q, export_note=note, title="Events")
+
+
+EXPORT_FILTERS = ("actor", "type", "country", "since", "until", "doc")  # the filters /api/export takes
 
 
 @router.get("/documents", response_class=HTMLResponse)
@@ -304,8 +336,49 @@ def claims_page(request: Request, conn: Conn, page: Annotated[int, Query(ge=1, l
     f = {"subject": subject}
     items = queries.query_claims(conn, **f, limit=PAGE, offset=(page - 1) * PAGE, sort="-date")
     total = queries.count_claims(conn, **f)
+    from khabar.analyse.contradictions import find_contradictions
+
+    pairs = find_contradictions(conn, subject=subject, kinds=("denial", "disagreement"))[:MAX_CONTRADICTIONS]
     return render(request, "claims.html", groups=groups, items=items, total=total, page=page,
-                  pages=max(1, -(-total // PAGE)), title="Claims")
+                  pages=max(1, -(-total // PAGE)), contradictions=pairs, title="Claims")
+
+
+MAX_CONTRADICTIONS = 100
+
+
+def _incident_filters(request: Request) -> dict[str, Any]:
+    """The incidents filters from a page's query string, validated like the API's (bad values -> 400)."""
+    p = request.query_params
+    for key in ("since", "until"):
+        if p.get(key) and not re.match(DATE, p[key]):
+            raise HTTPException(400, f"{key}: expected YYYY[-MM[-DD]]")
+    if any(len(p.get(k) or "") > 200 for k in ("type", "actor", "country")):
+        raise HTTPException(400, "filter values are limited to 200 characters")
+    try:
+        min_sources = int(p.get("min_sources") or 1)
+    except ValueError as exc:
+        raise HTTPException(400, "min_sources: expected a whole number") from exc
+    if not 1 <= min_sources <= 1000:
+        raise HTTPException(400, "min_sources: expected 1..1000")
+    return api_analysis.incident_filters(since=p.get("since"), until=p.get("until"), type=p.get("type"),
+                                         actor=p.get("actor"), country=p.get("country"), min_sources=min_sources)
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents_page(request: Request, conn: Conn, page: Annotated[int, Query(ge=1, le=2_000)] = 1) -> Response:
+    data = api_analysis.incident_page(conn, _incident_filters(request), PAGE, (page - 1) * PAGE)
+    return render(request, "incidents.html", items=data["items"], more=data["more"], page=page, pages=None,
+                  types=_event_types(conn), title="Incidents")
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(request: Request, conn: Conn, incident_id: Annotated[str, Path(max_length=64)]) -> Response:
+    from khabar.analyse.incidents import get_incident
+
+    inc = get_incident(conn, incident_id)
+    if inc is None:
+        raise HTTPException(404, "no such incident")
+    return render(request, "incident.html", inc=inc, title=f"Incident {inc['type']}")
 
 
 @router.get("/search", response_class=HTMLResponse)
