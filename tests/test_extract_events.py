@@ -286,3 +286,34 @@ def test_border_location_keeps_the_resolved_border_place(pipeline, samples_dir) 
     loc = threat.location
     assert loc.place_id == "khabar:afghanistan-tajikistan-border" and loc.precision == "border"
     assert loc.lat is not None and loc.lon is not None and loc.country in ("AF", "TJ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "KABUL, Feb 28 - An explosion near a checkpoint killed three people, police said.",
+        "KABUL, Feb 28 (Reuters) - An explosion near a checkpoint killed three people, police said.",
+        "Blast in Kabul\n\nKABUL, Feb 28 - An explosion near a checkpoint killed three people, police said.",
+    ],
+)
+def test_dateline_is_no_argument(pipeline, text: str) -> None:  # noqa: ANN001
+    # the all-caps dateline place is where the story was filed: a place, never the attack's actor,
+    # and its date is the filing date, not a date the event sentence states
+    ext = pipeline.extract(Document(id="d", text=text, published="2023-03-02"))
+    ev = find(ext.events, "ASSAULT", lambda e: True)
+    assert ev.actor is None or "KABUL" not in ev.actor.name.upper()
+    assert ev.target is None or "KABUL" not in ev.target.name.upper()
+    assert ev.date is None or ev.date.text != "Feb 28"
+    assert not ev.evidence.text.startswith("KABUL")
+    assert any(en.text == "KABUL" and en.place_id == "gn:1138958" for en in ext.entities)
+
+
+def test_event_noun_is_not_its_own_actor(pipeline) -> None:  # noqa: ANN001
+    text = ("PESHAWAR, Pakistan, March 3 - A roadside blast killed two soldiers on Friday, the army said. "
+            "Gunmen attacked a police post in the city, according to the police.")
+    ext = pipeline.extract(Document(id="d", text=text, published="2023-03-03"))
+    blast = find(ext.events, "ASSAULT", lambda e: e.trigger in ("blast", "killed"))
+    assert blast.actor is None  # "a roadside blast" did the killing, but it is the event, not who did it
+    raid = find(ext.events, "ASSAULT", lambda e: e.trigger == "attacked")
+    assert raid.actor is not None and raid.actor.name == "Gunmen"
+    assert any(en.text == "PESHAWAR" and en.place_id for en in ext.entities)

@@ -76,8 +76,11 @@ class DocIndex:
                     continue
                 for t in sp:
                     target.setdefault(t.i, sp)
+        datelines = doc.user_data.get("khabar_datelines") or ()  # "KABUL, Feb 28 -": a place, not an actor
         for e in doc.ents:  # NER stands in where resolution gave nothing
             placed = any(t.i in ix.place_at for t in e)  # by the place stage
+            if placed and any(a <= e.start < b for a, b in datelines):
+                continue
             if e.label_ in PLACE_ENT_LABELS and not placed:
                 for t in e:
                     ix.place_at[t.i] = e

@@ -250,6 +250,7 @@ class EventReader:
         document = doc._.khabar_doc
         self.key = getattr(document, "id", None) or "doc"
         self._specific: set[str] = set()
+        self._trigger_at: set[int] = set()
 
     def triggers(self) -> list[tuple[Token, dict]]:
         out = []
@@ -261,6 +262,7 @@ class EventReader:
             for entry in entries:
                 if _matches(entry, tok):
                     out.append((tok, entry))
+                    self._trigger_at.add(tok.i)
                     if entry.get("object"):  # "signed a treaty": specific without named parties
                         self._specific.add(tok.text)
                     break
@@ -288,7 +290,7 @@ class EventReader:
                     actor, target = target, None  # "the army had been deployed": the army moves
             if actor is None:  # "security forces killed": unresolved, but named in the text
                 subj = subject_of(tok) if not is_passive(tok) else agent_of(tok)
-                if subj is not None and subj.pos_ == "NOUN":
+                if subj is not None and self._agentive(subj):
                     actor = ix.phrase_ref(subj)
         else:
             actor = self._noun_actor(tok)
@@ -311,6 +313,14 @@ class EventReader:
         if actor and target and actor.name == target.name:
             target = None
         return actor, target
+
+    def _agentive(self, subj: Token) -> bool:
+        """An unresolved subject that can stand as an actor: a common noun ("security forces"), or a
+        capitalised one the NER did not take for a name ("Gunmen" opening a sentence); not an event
+        noun ("an explosion killed three") and not a place."""
+        if subj.i in self._trigger_at or subj.i in self.ix.place_at:
+            return False
+        return subj.pos_ == "NOUN" or (subj.pos_ == "PROPN" and not subj.ent_type_ and subj.is_title)
 
     def _counterpart(self, tok: Token, actor: Ref | None, entry: dict) -> Ref | None:
         """Symmetric events (agree, meet): the other party is the subject's conjunct ("Pakistan and

@@ -32,6 +32,7 @@ from khabar.extract import events as _events  # noqa: F401 - registers "khabar_e
 from khabar.extract import extensions
 from khabar.extract import quantities as _quantities  # noqa: F401 - registers "khabar_quantities"
 from khabar.extract import timex as _timex  # noqa: F401 - registers "khabar_time"
+from khabar.extract.dateline import dateline_spans
 from khabar.extract.nlp import fresh_base
 from khabar.model import Actor, Document, Entity, Extraction, Place
 
@@ -101,8 +102,10 @@ def reflow(text: str) -> str:
 def layout_component(doc: Doc) -> Doc:
     """A newline left after reflow ends a sentence (headings, paragraphs), and a heading line is one
     sentence (the small parser splits headlines such as "Gunmen kill 12 soldiers in | central Mali").
-    Both are constraints the parser keeps. Only newline positions are visited: running text costs nothing."""
+    Both are constraints the parser keeps. Only newline positions are visited: running text costs nothing.
+    A wire dateline ("KABUL, Feb 28 (Reuters) - ") is a sentence of its own, never the story's subject."""
     text = doc.text
+    _datelines(doc)
     if "\n" not in text:
         return doc
     starts = doc.to_array("IDX")
@@ -131,6 +134,21 @@ def layout_component(doc: Doc) -> Doc:
         line_start = pos + 1
         pos = text.find("\n", line_start)
     return doc
+
+
+def _datelines(doc: Doc) -> None:
+    if not doc:
+        return
+    starts = doc.to_array("IDX")
+    for start, end in dateline_spans(doc.text):
+        first = int(bisect.bisect_left(starts, start))
+        story = int(bisect.bisect_left(starts, end))  # the token the story's first sentence begins with
+        if story >= len(doc) or starts[story] != end or story - first < 2:
+            continue
+        for k in range(first + 1, story):
+            doc[k].is_sent_start = False
+        doc[story].is_sent_start = True
+        doc.user_data.setdefault("khabar_datelines", []).append((first, story))  # token ranges
 
 
 def _data_fingerprint(paths: Iterable[Path]) -> str:

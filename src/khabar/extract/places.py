@@ -199,6 +199,7 @@ class PlaceResolver:
     def _scan(self, doc: Doc, taken: set[int], has_ner: bool, near: set[str]) -> list[Candidate]:
         """Capitalised runs the gazetteer knows well, where the NER said nothing (or nothing better)."""
         ent_label = {t.i: t.ent_type_ for t in doc} if has_ner else {}
+        datelines = doc.user_data.get("khabar_datelines") or ()  # set by the layout component
         out = []
         i = 0
         n = len(doc)
@@ -229,7 +230,9 @@ class PlaceResolver:
                     continue
                 labels = {ent_label.get(k) for k in range(i, j)} - {"", None}
                 mid_sentence = not tok.is_sent_start and not (i > 0 and doc[i - 1].text in ('"', "“", "‘", "("))
-                if labels & OTHER_LABELS and not any(e.curated for e in named):
+                if any(a <= i < b for a, b in datelines):
+                    hits = named or local or big  # the NER often calls an all-caps dateline place ORG
+                elif labels & OTHER_LABELS and not any(e.curated for e in named):
                     if self._inside_longer_ent(doc, i, j):
                         continue  # "Georgia" inside "Georgia Tech"
                     # a name tagged PERSON/ORG: a place only if a country, or a town of a country the text is about
