@@ -182,3 +182,33 @@ def test_other_pages(page, server: dict) -> None:  # noqa: ANN001
     page.wait_for_load_state("networkidle")
     assert "Rocket attack from Afghanistan hits Termez" in page.inner_text("main")
     page.screenshot(path=str(SHOTS / f"search-{page.size}.png"))
+
+
+def test_incidents_list_and_incident_page(page, server: dict) -> None:  # noqa: ANN001
+    visit(page, server, "/incidents", "incidents")
+    rows = page.locator("#incidents-table tbody tr")
+    assert rows.count() >= 5 and page.locator("#incidents-table tbody td.empty").count() == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert "Taliban <b" in page.locator("#incidents-table").inner_text()  # the evil actor name, as text
+    page.select_option("select[name=type]", "ASSAULT")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    types = page.locator("#incidents-table tbody tr td:nth-child(2)").all_inner_texts()
+    assert types and {t.strip() for t in types} == {"ASSAULT"}
+    page.locator("#incidents-table tbody tr td:first-child a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "/incidents/inc-" in page.url
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"incident-{page.size}.png"), full_page=True)
+    reports = page.locator("#reports-table tbody tr")
+    assert reports.count() >= 1
+    href = reports.first.locator("td.evidence a").get_attribute("href")
+    assert href.startswith("/documents/") and "#ev-" in href
+    page.goto(server["base"] + href, wait_until="networkidle")
+    assert page.locator("#" + href.split("#", 1)[1]).count() == 1  # the report's sentence in its document
+    visit(page, server, "/claims", "claims-contradictions")
+    row = page.locator(".contradiction").filter(has_text="4,000").first
+    assert row.locator(".claim").count() == 2 and row.locator(".claim.deny").count() == 1
+    boxes = [b.bounding_box() for b in row.locator(".claim").all()]
+    if page.size == "desktop":  # side by side on one line; stacked on a narrow screen
+        assert abs(boxes[0]["y"] - boxes[1]["y"]) < 2 and boxes[0]["x"] < boxes[1]["x"]
