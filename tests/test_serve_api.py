@@ -244,6 +244,19 @@ def test_export_geojson_plover_jsonl_and_filters(client: TestClient, store: dict
     assert all((json.loads(x)["event_date"] or "") >= "2023-03" for x in since)
 
 
+def test_export_streams_from_a_spool_that_overflows_to_disk(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny spool and chunk size: the body arrives in many chunks and is byte-identical to the one-piece body."""
+    from khabar.serve import api_export
+
+    whole = client.get("/api/export", params={"format": "plover"}).content
+    monkeypatch.setattr(api_export, "SPOOL", 2048)
+    monkeypatch.setattr(api_export, "CHUNK", 1000)
+    with client.stream("GET", "/api/export", params={"format": "plover"}) as r:
+        chunks = list(r.iter_raw())
+    assert len(chunks) >= len(whole) // 4000 > 1  # (1,000 characters encode to 1,000+ bytes)
+    assert b"".join(chunks) == whole
+
+
 def test_export_of_an_empty_selection_and_bad_parameters(client: TestClient) -> None:
     empty = client.get("/api/export", params={"format": "geojson", "country": "ZZ"})
     assert empty.status_code == 200 and json.loads(empty.text)["features"] == []
