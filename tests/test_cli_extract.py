@@ -99,3 +99,29 @@ def test_unknown_doc_and_conflicting_options(store, db_url: str) -> None:  # noq
     assert res.exit_code != 0 and "only one of" in res.stderr
     res = run(db_url, "--kb", "/nonexistent.yaml")
     assert res.exit_code != 0
+
+
+def test_interrupted_run_then_rerun_does_only_the_rest(store, db_url: str, monkeypatch) -> None:  # noqa: ANN001
+    """Ctrl-C after two documents: both are stored whole, and the plain re-run extracts the third only."""
+    import khabar.cli.extract as cli_extract
+
+    real = cli_extract.bar_reporter
+
+    def ctrl_c_after_two(bar, task):  # noqa: ANN001, ANN202
+        report = real(bar, task)
+
+        def wrapped(p) -> None:  # noqa: ANN001
+            report(p)
+            if p.done >= 2:
+                raise KeyboardInterrupt
+
+        return wrapped
+
+    monkeypatch.setattr(cli_extract, "bar_reporter", ctrl_c_after_two)
+    res = run(db_url, "--batch-size", "1")
+    assert res.exit_code == 130 and "interrupted: 2 of 3 document(s) extracted" in res.stderr
+    assert sum(v is not None for v in versions(store).values()) == 2
+    monkeypatch.setattr(cli_extract, "bar_reporter", real)
+    s = summary(run(db_url, "--json"))
+    assert (s["selected"], s["extracted"], s["failed"]) == (1, 1, 0)
+    assert set(versions(store).values()) == {s["version"]}

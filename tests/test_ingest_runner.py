@@ -204,3 +204,36 @@ def test_rerun_extracts_what_an_earlier_run_stored_but_did_not_extract(engine, s
     assert third.extracted == 0 and len(seen) == 1  # extracted documents are not extracted again
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).where(documents.c.extracted_at.is_(None))).scalar_one() == 0
+
+
+def test_interrupted_extraction_rerun_completes_only_the_missing_part(engine, samples_dir: Path,
+                                                                      monkeypatch) -> None:
+    """Real extraction, Ctrl-C after two of three documents (one per transaction): the two stay extracted,
+    the re-run of the same ingest extracts the third only."""
+    import khabar.scale.writer as writer
+
+    real = writer.extract_stream
+    sent: list[list[str]] = []
+
+    def ctrl_c_after_two(docs, **kw):  # noqa: ANN001, ANN202
+        for i, ext in enumerate(real(docs, **kw)):
+            if i == 2:
+                raise KeyboardInterrupt
+            yield ext
+
+    def recording(docs, **kw):  # noqa: ANN001, ANN202
+        docs = list(docs)
+        sent.append([d.id for d in docs])
+        return real(docs, **kw)
+
+    jsonl = str(samples_dir / "wire-stories.jsonl")
+    monkeypatch.setattr(writer, "extract_stream", ctrl_c_after_two)
+    first = _run(engine, jsonl, extract=ExtractOptions(enabled=True, batch_size=1))
+    assert first.interrupted and first.new == 3
+    with engine.connect() as conn:
+        done = set(conn.execute(select(documents.c.id).where(documents.c.extract_version.is_not(None))).scalars())
+    assert len(done) == 2
+    monkeypatch.setattr(writer, "extract_stream", recording)
+    again = _run(engine, jsonl, extract=ExtractOptions(enabled=True, batch_size=1))
+    assert again.ok and (again.duplicate, again.extracted) == (3, 1)
+    assert len(sent) == 1 and len(sent[0]) == 1 and sent[0][0] not in done

@@ -89,9 +89,15 @@ def extract(state, doc_ids, everything, stale, kb_paths, place_paths, engine_nam
                       disable=as_json or not err_console.is_terminal) as bar:
             task = add_extract_task(bar, len(ids))
             # force: `ids` is already the selection (stale ones, or what --doc/--all asked for)
-            stats = extract_store(engine, ids, force=True, extract_engine=engine_name, workers=workers,
-                                  scheduler=scheduler, kb_paths=kb_paths, place_paths=place_paths,
-                                  batch_size=batch_size, progress=bar_reporter(bar, task))
+            try:
+                stats = extract_store(engine, ids, force=True, extract_engine=engine_name, workers=workers,
+                                      scheduler=scheduler, kb_paths=kb_paths, place_paths=place_paths,
+                                      batch_size=batch_size, progress=bar_reporter(bar, task))
+            except KeyboardInterrupt:
+                left = len(pending_ids(engine, version, ids))
+                err_console.print(f"interrupted: {len(ids) - left} of {len(ids)} document(s) extracted and "
+                                  "stored whole; run `khabar extract` again to do the rest", soft_wrap=True)
+                raise SystemExit(130) from None
         stored = stats.extracted
         for doc_id, reason in stats.failures:
             err_console.print(Text(f"error: document {doc_id}: {reason}", style="red"), soft_wrap=True)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from khabar.cli.base import cli, console, err_console, print_json
+from khabar.cli.base import cli, console, err_console, fail, print_json
 from khabar.ingest.items import DEFAULT_MAX_BYTES, Options
 from khabar.ingest.runner import ExtractOptions, Runner
 
@@ -22,11 +22,15 @@ from khabar.ingest.runner import ExtractOptions, Runner
 @click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
               help="HTTP retries on network errors and 429/5xx, with exponential back-off.")
 @click.option("--no-extract", is_flag=True, help="Only store documents; extract later.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Extraction worker processes.")
+@click.option("--workers", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Extraction worker processes (0 = one per CPU; with --engine dask and no --scheduler, the "
+                   "size of the local cluster started for the run).")
 @click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local",
-              show_default=True, help="Extraction engine.")
-@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (with --engine dask).")
+              show_default=True, help="Extraction engine: local processes, or a dask.distributed cluster.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler, e.g. tcp://HOST:8786 (with --engine dask); its dashboard link is printed.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Documents per extraction task and per store transaction.")
 @click.option("--kb", "kb_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Extra actor knowledge-base YAML file (repeatable).")
 @click.option("--places", "place_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
@@ -36,7 +40,7 @@ from khabar.ingest.runner import ExtractOptions, Runner
 @click.pass_obj
 def ingest(state, targets: tuple[str, ...], follow: bool, max_bytes: int, encoding: str | None, timeout: float,
            retries: int, no_extract: bool, workers: int, engine_name: str, scheduler: str | None,
-           kb_paths: tuple[str, ...], place_paths: tuple[str, ...], no_progress: bool,
+           batch_size: int, kb_paths: tuple[str, ...], place_paths: tuple[str, ...], no_progress: bool,
            as_json: bool) -> None:  # noqa: ANN001
     """Load articles into the store: files, folders (recursively), RSS/Atom feeds, JSONL, WARC, URLs, `-`.
 
@@ -49,10 +53,13 @@ def ingest(state, targets: tuple[str, ...], follow: bool, max_bytes: int, encodi
       khabar ingest articles/ saved-feed.xml crawl.warc.gz
       khabar ingest https://example.org/rss.xml --follow     # re-poll: only what changed
       cat items.jsonl | khabar ingest - --no-extract
+      khabar ingest crawl/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
+    if scheduler and engine_name != "dask":
+        fail("--scheduler needs --engine dask")
     opts = Options(max_bytes=max_bytes, encoding=encoding, follow=follow, timeout=timeout, retries=retries)
     extract = ExtractOptions(enabled=not no_extract, engine=engine_name, workers=workers, scheduler=scheduler,
-                             kb_paths=kb_paths, place_paths=place_paths)
+                             batch_size=batch_size, kb_paths=kb_paths, place_paths=place_paths)
     runner = Runner(state.engine(), opts, extract, err=err_console, progress=not no_progress)
     counts = runner.run(targets, stdin=sys.stdin.buffer if "-" in targets else None)
     if as_json:

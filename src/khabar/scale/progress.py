@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -33,7 +34,7 @@ def bar_reporter(bar: Progress, task: TaskID) -> scale_engine.ProgressFn:
     progress of the whole run, not of one process."""
 
     def report(p: scale_engine.Progress) -> None:
-        where = f"extracting [{p.engine} x{p.workers}]"
+        where = escape(f"extracting [{p.engine} x{p.workers}]")  # the column renders markup
         if p.failed:
             where += f" ({p.failed} failed)"
         bar.update(task, completed=p.done, description=where, rate=f"{p.rate:.1f} docs/s" if p.done else "")
