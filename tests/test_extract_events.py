@@ -317,3 +317,21 @@ def test_event_noun_is_not_its_own_actor(pipeline) -> None:  # noqa: ANN001
     raid = find(ext.events, "ASSAULT", lambda e: e.trigger == "attacked")
     assert raid.actor is not None and raid.actor.name == "Gunmen"
     assert any(en.text == "PESHAWAR" and en.place_id for en in ext.entities)
+
+
+def test_named_past_events_keep_their_own_date(pipeline) -> None:  # noqa: ANN001
+    # "the September 11 attacks" is the 2001 attack, not an attack of the document's month by the
+    # subject of the clause it sits in; "the 2015 Paris attacks" is another, separate historical event
+    text = (
+        "The Taliban have sheltered al-Qaeda since before the September 11 attacks, a UN report said. "
+        "French officials compared the threat with the 2015 Paris attacks and the 2008 Mumbai attacks."
+    )
+    evs = pipeline.extract(Document(id="n", text=text, published="2023-02-20")).events
+    assert all(e.status == "historical" for e in evs), [(e.trigger, e.status) for e in evs]
+    assert not any(e.date and e.date.start.startswith("2023") for e in evs)
+    sept = find(evs, "ASSAULT", lambda e: e.date and e.date.start == "2001-09-11")
+    assert sept.actor is None  # the Taliban sheltered al-Qaeda; they did not carry out the attacks
+    paris = find(evs, "ASSAULT", lambda e: e.date and e.date.start == "2015-01-01")
+    assert paris.location is not None and paris.location.country == "FR"
+    mumbai = find(evs, "ASSAULT", lambda e: e.date and e.date.start == "2008-01-01")
+    assert mumbai.actor is None or "Mumbai" not in mumbai.actor.name

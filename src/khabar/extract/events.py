@@ -63,6 +63,7 @@ def lexicon() -> dict[str, Any]:
     data["symmetric_types"] = set(data.get("symmetric_types") or ())
     data["armed_targets"] = set(data.get("armed_targets") or ())
     data["patient_is_actor"] = set(data.get("patient_is_actor") or ())
+    data["named_events"] = {str(k).lower(): str(v) for k, v in (data.get("named_events") or {}).items()}
     verbs = _data("reporting_verbs.yaml")["verbs"]
     data["reporting"] = {v.split()[0] for v in verbs}
     return data
@@ -251,6 +252,7 @@ class EventReader:
         self.key = getattr(document, "id", None) or "doc"
         self._specific: set[str] = set()
         self._trigger_at: set[int] = set()
+        self._named_at: set[int] = set()  # event nouns naming a past event by its date
 
     def triggers(self) -> list[tuple[Token, dict]]:
         out = []
@@ -267,6 +269,26 @@ class EventReader:
                         self._specific.add(tok.text)
                     break
         return out
+
+    def _name_date(self, tok: Token) -> tuple[bool, DateValue | None]:
+        """"the September 11 attacks", "the 2015 Paris attacks": an event noun whose own modifiers date
+        it names a particular event; returns (named, its date when the name or the time stage gives one)."""
+        if _coarse(tok) != "NOUN":
+            return False, None
+        pre = [c for c in tok.children if c.i < tok.i and c.dep_ in ("nmod", "nummod", "compound", "amod", "npadvmod")]
+        if not pre:
+            return False, None
+        words = [t for c in pre for t in c.subtree if t.dep_ != "det"]
+        text = " ".join(t.lower_ for t in sorted(words, key=lambda t: t.i))
+        for name, day in self.lex["named_events"].items():
+            if f" {name} " in f" {text} ":
+                return True, DateValue(day, day, "day", name)
+        for t in words:
+            if t.i in self.ix.date_at:
+                return True, self.ix.date_at[t.i]._.date
+        if any(t.ent_type_ == "EVENT" for t in words):
+            return True, None
+        return False, None
 
     def _actor_target(self, tok: Token) -> tuple[Ref | None, Ref | None]:
         ix = self.ix
@@ -293,7 +315,8 @@ class EventReader:
                 if subj is not None and self._agentive(subj):
                     actor = ix.phrase_ref(subj)
         else:
-            actor = self._noun_actor(tok)
+            # a named past event ("since the September 11 attacks") was not done by the clause's subject
+            actor = self._noun_actor(tok, climb=tok.i not in self._named_at)
             for c in [c for n in _nominal_heads(tok) for c in n.children]:
                 if c.dep_ == "acl" and target is None:  # "propaganda directed at X", "operation targeting X"
                     obj = next((g for g in c.children if g.dep_ in ("dobj", "obj")), None)
@@ -343,17 +366,20 @@ class EventReader:
         obj = next((c for c in tok.children if c.dep_ in ("dobj", "obj")), None)
         return ix.actor_of(obj) if obj is not None else None
 
-    def _noun_actor(self, tok: Token) -> Ref | None:
+    def _noun_actor(self, tok: Token, climb: bool = True) -> Ref | None:
         ix = self.ix
         for c in tok.children:
             if c.dep_ in ("poss", "compound", "amod", "nmod") and c.i in ix.actor_at and c.pos_ != "PRON":
-                return ix.ref_of_span(ix.actor_at[c.i])
+                ref = ix.ref_of_span(ix.actor_at[c.i])
+                if climb or ref.id is not None:  # "the Mumbai attacks" names a place, not who attacked
+                    return ref
+                continue
             if c.dep_ == "prep" and c.lower_ == "by":
                 pobj = next((g for g in c.children if g.dep_ == "pobj"), None)
                 if pobj is not None:
                     return ix.actor_of(pobj)
         t = tok
-        for _ in range(5):  # climb to the verb that has this noun as object / complement
+        for _ in range(5 if climb else 0):  # climb to the verb that has this noun as object / complement
             if t.head.i == t.i:
                 break
             t = t.head
@@ -402,6 +428,11 @@ class EventReader:
                         found.append((preps.index(c.lower_), sp))
             if found:
                 return ix.location(min(found, key=lambda x: x[0])[1])
+        if _coarse(tok) == "NOUN":  # "the Paris attacks", "a Kabul bombing"
+            for c in tok.children:
+                sp = ix.place_at.get(c.i) if c.dep_ in ("compound", "nmod") and c.i < tok.i else None
+                if sp is not None and sp._.place_id is not None:
+                    return ix.location(sp)
         return None
 
     def _counts(self, sent: Span) -> dict[str, int]:
@@ -432,15 +463,18 @@ class EventReader:
             if _negated(tok):
                 continue  # "did not attack" reports no attack
             etype, mode = entry["type"], _mode(entry, tok)
-            if etype in VIOLENT and _threat_head(tok):
+            named, named_date = self._name_date(tok)
+            if named:
+                self._named_at.add(tok.i)
+            elif etype in VIOLENT and _threat_head(tok):
                 etype, mode = "THREATEN", etype.lower()
             sent = tok.sent
             actor, target = self._actor_target(tok)
             if etype in self.lex["symmetric_types"]:
                 target = self._counterpart(tok, actor, entry)
             location = self._location(tok)
-            date_ = self.ix.date_for(_chain(tok, 4), sent)
-            status = _status(tok, etype, date_, doc_date)
+            date_ = named_date if named else self.ix.date_for(_chain(tok, 4), sent)
+            status = "historical" if named and date_ is None else _status(tok, etype, date_, doc_date)
             acled_type, acled_sub = acled_for(etype, mode)
             if sent.start not in count_cache:
                 count_cache[sent.start] = self._counts(sent)
@@ -493,20 +527,20 @@ class EventReader:
                 return True
         return False
 
-    @staticmethod
-    def _fold_rementions(events: list[tuple[Token, Event]]) -> list[tuple[Token, Event]]:
+    def _fold_rementions(self, events: list[tuple[Token, Event]]) -> list[tuple[Token, Event]]:
         """"The attack", "the bombing" after an event of that type was reported is the same event:
-        what the later sentence adds (who claimed it, where) fills the earlier record."""
+        what the later sentence adds (who claimed it, where) fills the earlier record. An event named
+        by its date ("the 2015 Paris attacks") is its own event, never a re-mention."""
         out: list[tuple[Token, Event]] = []
         for tok, ev in events:
-            definite = _coarse(tok) == "NOUN" and any(
+            definite = _coarse(tok) == "NOUN" and tok.i not in self._named_at and any(
                 c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children
             )
             earlier = None
             if definite:
                 earlier = next(
                     (e for t, e in reversed(out) if e.type == ev.type and t.sent.start < tok.sent.start
-                     and tok.sent.start - t.sent.start < 120),
+                     and tok.sent.start - t.sent.start < 120 and t.i not in self._named_at),
                     None,
                 )
             if earlier is None:
@@ -524,7 +558,9 @@ class EventReader:
         out: list[tuple[Token, Event]] = []
         for tok, ev in events:
             prev = next(
-                (p for p in out if p[1].type == ev.type and p[1].status == ev.status and _linked(p[0], tok)), None
+                (p for p in out if p[1].type == ev.type and p[1].status == ev.status and _linked(p[0], tok)
+                 and not _dated_apart(p[1], ev)),
+                None,
             )
             if prev is None:
                 out.append((tok, ev))
@@ -553,6 +589,12 @@ def _linked(a: Token, b: Token) -> bool:
         if y.head == x or (y.head.head == x and y.head.dep_ in ("prep", "acl", "relcl", "pobj")):
             return True
     return False
+
+
+def _dated_apart(a: Event, b: Event) -> bool:
+    """Both state their own, different dates ("the 2015 Paris attacks and the 2008 Mumbai attacks")."""
+    return bool(a.date and b.date and a.date.text and b.date.text and (a.date.start, a.date.end) != (
+        b.date.start, b.date.end))
 
 
 def _fill(prev: Event, ev: Event) -> None:
