@@ -103,9 +103,9 @@ def test_timeline_draws_one_bar_per_week_and_type(client: TestClient) -> None:
     html = client.get("/timeline").text
     expected = sum(1 for s in t["series"].values() for n in s if n)
     assert html.count('<rect class="bar"') == expected > 0
-    assert t["older"] >= 1  # the sample article recalls 1992 and 2021: drawn only on request
+    assert t["older"] >= 2  # the sample article recalls 1992 and 9/11 (2001): drawn only on request
     assert f'{t["older"]} events before {t["weeks"][0]} are not drawn' in html
-    assert t["weeks"][0] >= "2022-12"
+    assert t["weeks"][0] > "2001-09-10" and t["weeks"][-1] >= "2023-03"
     older = html_mod.unescape(re.search(r'href="([^"]+)">show them</a>', html).group(1))
     shown = client.get("/timeline" + older).text
     assert shown.count('<rect class="bar"') >= 1  # (a span over ten years again offers the older part)
@@ -262,3 +262,22 @@ def test_odd_page_parameters_never_break_a_page(store: dict) -> None:
         assert r.status_code < 500, (path, params)
         assert r.headers["content-type"].startswith("text/html"), (path, params)
         assert "<script>" not in r.text.split("<main>", 1)[1]
+
+
+def test_overview_rises_are_recomputed_when_the_store_changes(store: dict, tmp_path) -> None:  # noqa: ANN001
+    import sqlite3
+
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(store["path"]) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    app = create_app(str(copy))
+    c = TestClient(app)
+    assert "type=ASSAULT&amp;since=" in c.get("/").text.split('id="rises"', 1)[1].split("</table>", 1)[0]
+    key = app.state.overview_rises[0]
+    assert "type=ASSAULT&amp;since=" in c.get("/").text  # served from the cache
+    with sqlite3.connect(copy) as db:
+        db.execute("DELETE FROM incident_events WHERE event_id IN (SELECT id FROM events WHERE type = 'ASSAULT')")
+        db.execute("DELETE FROM events WHERE type = 'ASSAULT'")
+    html = c.get("/").text
+    assert app.state.overview_rises[0] != key and "type=ASSAULT&amp;since=" not in html
+    store_db.close_all()
