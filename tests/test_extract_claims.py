@@ -159,3 +159,20 @@ def test_unseen_denials(pipeline, fixtures_dir) -> None:  # noqa: ANN001
     assert next(c for c in somalia if c.id == rejection.denies_claim).speaker.id == "so-gov"
     police = next(c for c in somalia if c.verb == "told")
     assert police.speaker.role == "Police spokesman" and police.quantity.value == 5
+
+
+def test_long_chain_of_reporting_participles_does_not_exhaust_the_stack(nlp) -> None:  # noqa: ANN001
+    # a run-on text ("Officials said on Monday, adding ..., adding ..., ...") parsed as one chain of
+    # participles, deeper than Python's recursion limit: the speaker is still the first verb's subject
+    import sys
+
+    from spacy.tokens import Doc
+
+    depth = sys.getrecursionlimit() + 500
+    words = ["Officials", "said"] + ["adding"] * depth
+    heads = [1, 1] + list(range(1, depth + 1))
+    deps = ["nsubj", "ROOT"] + ["advcl"] * depth
+    doc = Doc(nlp.vocab, words=words, heads=heads, deps=deps, tags=["NNS", "VBD"] + ["VBG"] * depth,
+              pos=["NOUN", "VERB"] + ["VERB"] * depth, lemmas=["official", "say"] + ["add"] * depth)
+    head = claims.ClaimReader._speaker_head(doc[len(doc) - 1])
+    assert head is not None and head.text == "Officials"

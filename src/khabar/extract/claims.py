@@ -260,19 +260,27 @@ class ClaimReader:
     @staticmethod
     def _speaker_head(tok: Token) -> Token | None:
         """Passive agent, own subject, or - for a participle ("..., noting that") - the speaker of
-        the reporting verb it hangs from, before any subject of an intervening clause."""
-        if any(c.dep_ == "nsubjpass" for c in tok.children):
-            return agent_of(tok)
-        if any(c.dep_ in ("nsubj", "csubj") for c in tok.children):
-            return subject_of(tok)
-        if tok.tag_ in ("VBG", "VBN") or tok.dep_ in ("conj", "advcl"):
-            t = tok
-            for _ in range(8):
-                if t.head.i == t.i:
-                    break
-                t = t.head
-                if _reporting(t) is not None:
-                    return ClaimReader._speaker_head(t)
+        the reporting verb it hangs from, before any subject of an intervening clause. A chain of such
+        participles is climbed in a loop, each step strictly up the tree (so at most the parse's depth):
+        a long run-on text never exhausts the stack."""
+        for _ in range(len(tok.doc)):
+            if any(c.dep_ == "nsubjpass" for c in tok.children):
+                return agent_of(tok)
+            if any(c.dep_ in ("nsubj", "csubj") for c in tok.children):
+                return subject_of(tok)
+            governor = None
+            if tok.tag_ in ("VBG", "VBN") or tok.dep_ in ("conj", "advcl"):
+                t = tok
+                for _ in range(8):
+                    if t.head.i == t.i:
+                        break
+                    t = t.head
+                    if _reporting(t) is not None:
+                        governor = t
+                        break
+            if governor is None:
+                break
+            tok = governor
         return subject_of(tok)
 
     def _add(self, tok: Token, verb: str, stance: str, speaker_head: Token | None, content: Span) -> None:
