@@ -335,3 +335,26 @@ def test_named_past_events_keep_their_own_date(pipeline) -> None:  # noqa: ANN00
     assert paris.location is not None and paris.location.country == "FR"
     mumbai = find(evs, "ASSAULT", lambda e: e.date and e.date.start == "2008-01-01")
     assert mumbai.actor is None or "Mumbai" not in mumbai.actor.name
+
+
+def test_demo_noise_weapons_members_relatives_and_languages(pipeline) -> None:  # noqa: ANN001
+    def events_of(text: str) -> list:
+        return pipeline.extract(Document(id="n", text=text, published="2023-03-06")).events
+
+    bomb = find(events_of(
+        "A roadside bomb struck a Taliban patrol vehicle near Faizabad on Sunday, killing two fighters and "
+        "wounding three others, a provincial police spokesman said."), "ASSAULT", lambda e: True)
+    assert bomb.actor is None and aid(bomb.target) == "taliban"  # the bomb is the means, not who attacked
+    claimed = find(events_of(
+        "Islamic State Khorasan Province claimed the attack in a statement on its Amaq news agency, saying "
+        "its fighters had targeted Taliban members."), "ASSAULT", lambda e: aid(e.target) == "taliban")
+    assert aid(claimed.actor) == "iskp"  # "its fighters": the armed group, not the news agency
+    planned = find(events_of(
+        "Tajik security services arrested eight people in the Gorno-Badakhshan region who they said were "
+        "planning attacks on government buildings, the prosecutor-general's office said on Tuesday."),
+        "ASSAULT", lambda e: e.status == "planned")
+    assert planned.actor is None or "Security" not in planned.actor.name  # the people arrested planned them
+    prop = find(events_of(
+        "Kyrgyz authorities said on Saturday they had blocked 35 websites and channels that spread extremist "
+        "propaganda in the Kyrgyz and Russian languages."), "PROPAGANDA", lambda e: True)
+    assert prop.location is None or prop.location.name != "Kyrgyz"  # a language, not a place

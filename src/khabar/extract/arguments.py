@@ -17,6 +17,7 @@ from importlib import resources
 import yaml
 from spacy.tokens import Doc, Span, Token
 
+from khabar.extract.kb import load_kb
 from khabar.model import DateValue, Location, Ref
 
 PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
@@ -32,6 +33,11 @@ COLLECTIVE_NOUNS = {
     "student", "child", "woman", "man", "member", "element", "national", "worshipper", "pilgrim",
 }  # fmt: skip
 BORDER_NOUNS = {"border", "frontier", "borderland", "boundary"}
+# "its fighters", "their militants": members named through their group's pronoun are the group.
+MEMBER_NOUNS = {
+    "fighter", "militant", "member", "force", "troop", "soldier", "supporter", "operative", "gunman",
+    "commander", "loyalist", "unit", "jihadist", "insurgent", "rebel", "cadre",
+}  # fmt: skip
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,11 +83,12 @@ class DocIndex:
                 for t in sp:
                     target.setdefault(t.i, sp)
         datelines = doc.user_data.get("khabar_datelines") or ()  # "KABUL, Feb 28 -": a place, not an actor
+        demonyms = load_kb().demonyms
         for e in doc.ents:  # NER stands in where resolution gave nothing
             placed = any(t.i in ix.place_at for t in e)  # by the place stage
             if placed and any(a <= e.start < b for a, b in datelines):
                 continue
-            if e.label_ in PLACE_ENT_LABELS and not placed:
+            if e.label_ in PLACE_ENT_LABELS and not placed and e.text not in demonyms:  # "in the Kyrgyz language"
                 for t in e:
                     ix.place_at[t.i] = e
             if e.label_ in ACTOR_ENT_LABELS and not any(t.i in ix.actor_at for t in e):
@@ -138,8 +145,10 @@ class DocIndex:
         if head.lower_ in PERSON_PRONOUNS | GROUP_PRONOUNS and head.pos_ == "PRON":
             if head.i in self.actor_at:  # resolution already linked the pronoun
                 return self.ref_of_span(self.actor_at[head.i])
-            if head.lower_ in ("which", "who", "that") and head.head.dep_ == "relcl":
-                return self.actor_of(head.head.head, deep=deep)
+            if head.lower_ in ("which", "who", "that"):
+                antecedent = _antecedent(head)
+                if antecedent is not None:  # "eight people ... who they said were planning attacks"
+                    return self.actor_of(antecedent, deep=deep)
             speaker = self._reporter_of(head)
             if speaker is not None:
                 return speaker
@@ -150,6 +159,13 @@ class DocIndex:
             t = queue.popleft()
             if t.i in self.actor_at:
                 return self.ref_of_span(self.actor_at[t.i])
+            if t is head and t.lemma_.lower() in MEMBER_NOUNS:
+                poss = next((c for c in t.children if c.dep_ == "poss" and c.pos_ == "PRON"), None)
+                if poss is not None and poss.lower_ in GROUP_PRONOUNS:
+                    if poss.i in self.actor_at:
+                        return self.ref_of_span(self.actor_at[poss.i])
+                    sp = self.previous_actor(poss.i, False, armed=True)  # whose fighters: an armed group's
+                    return self.ref_of_span(sp) if sp is not None else None
             if t.lemma_ == "country" and any(c.dep_ == "poss" and c.pos_ == "PRON" for c in t.children):
                 person = self.previous_actor(t.i, True)
                 if person is not None and self.affiliation_ref(person) is not None:
@@ -304,6 +320,21 @@ class DocIndex:
             if dv is not None:
                 return dv
         return self.sentence_date(sent, chain[0].i) or self.fallback_date()
+
+
+def _antecedent(pron: Token) -> Token | None:
+    """The noun a relative pronoun stands for: the head of the relative clause it opens, also through
+    a reporting clause inside it ("people who they said were planning")."""
+    t = pron
+    for _ in range(4):
+        if t.head.i == t.i:
+            return None
+        t = t.head
+        if t.dep_ == "relcl":
+            return t.head if t.head.i != pron.i else None
+        if t.dep_ not in ("ccomp", "xcomp", "conj") and t.i != pron.head.i:
+            return None
+    return None
 
 
 def _own_clause(t: Token) -> bool:

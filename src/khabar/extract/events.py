@@ -63,6 +63,7 @@ def lexicon() -> dict[str, Any]:
     data["symmetric_types"] = set(data.get("symmetric_types") or ())
     data["armed_targets"] = set(data.get("armed_targets") or ())
     data["patient_is_actor"] = set(data.get("patient_is_actor") or ())
+    data["instruments"] = set(data.get("instruments") or ())
     data["named_events"] = {str(k).lower(): str(v) for k, v in (data.get("named_events") or {}).items()}
     verbs = _data("reporting_verbs.yaml")["verbs"]
     data["reporting"] = {v.split()[0] for v in verbs}
@@ -340,8 +341,8 @@ class EventReader:
     def _agentive(self, subj: Token) -> bool:
         """An unresolved subject that can stand as an actor: a common noun ("security forces"), or a
         capitalised one the NER did not take for a name ("Gunmen" opening a sentence); not an event
-        noun ("an explosion killed three") and not a place."""
-        if subj.i in self._trigger_at or subj.i in self.ix.place_at:
+        noun ("an explosion killed three"), not a weapon ("a roadside bomb struck") and not a place."""
+        if subj.i in self._trigger_at or subj.i in self.ix.place_at or subj.lemma_.lower() in self.lex["instruments"]:
             return False
         return subj.pos_ == "NOUN" or (subj.pos_ == "PROPN" and not subj.ent_type_ and subj.is_title)
 
