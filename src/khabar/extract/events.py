@@ -178,7 +178,7 @@ def _status(tok: Token, etype: str, date_: DateValue | None, doc_date: DateValue
             return "denied"
         if lemma in lex["allegation_heads"]:
             return "alleged"
-    if etype != "THREATEN":
+    if etype != "THREATEN" and tok.tag_ != "VBD":  # a past-tense verb ("and it set up camps") reports a fact
         for t in [tok, *_verbal_path(tok)]:
             if t.lemma_.lower() in lex["plan_heads"] and t is not tok:
                 return "planned"
