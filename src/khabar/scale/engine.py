@@ -8,6 +8,8 @@ engine="local": workers=1 runs in this process; workers>1 uses a process pool (s
 load the pipeline once (initializer). engine="dask": a dask.distributed cluster at `scheduler`
 (tcp://HOST:8786, or a Client/LocalCluster object; None starts a LocalCluster of `workers` processes on
 127.0.0.1); each worker process loads the pipeline once (a cached global) and extracts whole batches.
+Before any work, every Dask worker must compute the same pipeline version as this machine (same khabar
+code and data, same --kb/--places files): results are stored under this machine's version.
 
 Input is cut into batches of batch_size documents; at most a few batches per worker are in flight, so
 memory stays bounded on an endless stream. A batch whose worker died (killed, out of memory) is retried
@@ -255,6 +257,29 @@ def _close_pool(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
 # Dask ------------------------------------------------------------------------------------------------
 
 
+def _worker_version(kb_paths: Sequence[str], place_paths: Sequence[str]) -> str:
+    """Run on each worker: the version its own code and data would stamp (or why it cannot)."""
+    try:
+        from khabar.extract.pipeline import pipeline_version
+
+        return pipeline_version(kb_paths, place_paths)
+    except Exception as exc:  # noqa: BLE001 - reported by the driver, with the worker's address
+        return f"unusable: {type(exc).__name__}: {exc}"
+
+
+def _check_workers(client: Any, kb_paths: Sequence[str], place_paths: Sequence[str]) -> None:
+    """Refuse a cluster whose workers run other khabar code or data (or lack the --kb/--places files)
+    than this machine: their results would be stored under this machine's version, silently different."""
+    from khabar.extract.pipeline import pipeline_version
+
+    want = pipeline_version(kb_paths, place_paths)
+    odd = {w: v for w, v in client.run(_worker_version, tuple(kb_paths), tuple(place_paths)).items() if v != want}
+    if odd:
+        where = "; ".join(f"{w}: {v}" for w, v in sorted(odd.items())[:3])
+        raise RuntimeError(f"Dask workers differ from this machine's pipeline {want} ({where}): install the same "
+                           "khabar and give the workers the same --kb/--places files at the same paths")
+
+
 def _dask_client(scheduler: Any, workers: int):  # noqa: ANN202 - (Client, owned cluster or None)
     try:
         from distributed import Client, LocalCluster
@@ -281,6 +306,7 @@ def _dask(docs, workers, scheduler, kb_paths, place_paths, batch_size, progress)
             link = None
         print(f"dask: {n} worker(s) at {client.scheduler.address}; dashboard: {link or 'none'}",
               file=sys.stderr, flush=True)
+        _check_workers(client, kb_paths, place_paths)
         out = _Ordered("dask", n, progress, link)
         out.start()
         run = uuid.uuid4().hex[:8]
