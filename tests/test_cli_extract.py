@@ -125,3 +125,9 @@ def test_interrupted_run_then_rerun_does_only_the_rest(store, db_url: str, monke
     s = summary(run(db_url, "--json"))
     assert (s["selected"], s["extracted"], s["failed"]) == (1, 1, 0)
     assert set(versions(store).values()) == {s["version"]}
+
+
+def test_scheduler_needs_dask_engine(store, db_url: str) -> None:  # noqa: ANN001
+    res = run(db_url, "--scheduler", "tcp://127.0.0.1:1")
+    assert res.exit_code != 0 and "--scheduler needs --engine dask" in res.stderr
+    assert set(versions(store).values()) == {None}
