@@ -368,3 +368,14 @@ def test_past_tense_event_under_a_plan_verb_is_not_planned(pipeline, samples_dir
     assert camps.status != "planned"
     isis = find(evs, "MOBILIZE", lambda e: aid(e.actor) == "iskp" and e.mode == "base")
     assert isis.status == "planned"  # "ISIS is trying to establish ... camps" still has not happened
+
+
+def test_clash_with_names_the_other_side(pipeline) -> None:  # noqa: ANN001
+    text = (
+        "Tajik border guards clashed with a group of armed men who tried to cross the Panj river from "
+        "Afghanistan into the Khatlon region overnight on Wednesday, the State Committee for National "
+        "Security said on Thursday."
+    )
+    ev = find(pipeline.extract(Document(id="c", text=text, published="2023-03-02")).events, "ASSAULT",
+              lambda e: e.trigger == "clashed")
+    assert ev.target is not None and ev.target.name == "a group of armed men"

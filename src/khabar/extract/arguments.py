@@ -210,8 +210,11 @@ class DocIndex:
 
     def _phrase(self, head: Token) -> Ref | None:
         span = self.doc[head.left_edge.i : head.right_edge.i + 1]
-        if len(span) > 8:  # long phrase: the head with its own modifiers
-            span = self.doc[head.left_edge.i : head.i + 1]
+        if len(span) > 8:  # long phrase: the head with its own modifiers ("a group of armed men")
+            of = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of" and c.i > head.i), None)
+            pobj = next((g for g in of.children if g.dep_ == "pobj"), None) if of is not None else None
+            end = pobj.i if pobj is not None and pobj.i - head.left_edge.i < 8 else head.i
+            span = self.doc[head.left_edge.i : end + 1]
         if len(span) > 1 and span[-1].dep_ == "case":  # "the government's"
             span = span[:-1]
         name = span.text.strip(" ,.;")

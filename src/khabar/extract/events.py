@@ -64,6 +64,7 @@ def lexicon() -> dict[str, Any]:
     data["armed_targets"] = set(data.get("armed_targets") or ())
     data["patient_is_actor"] = set(data.get("patient_is_actor") or ())
     data["instruments"] = set(data.get("instruments") or ())
+    data["with_opponent"] = set(data.get("with_opponent") or ())
     data["named_events"] = {str(k).lower(): str(v) for k, v in (data.get("named_events") or {}).items()}
     verbs = _data("reporting_verbs.yaml")["verbs"]
     data["reporting"] = {v.split()[0] for v in verbs}
@@ -327,9 +328,10 @@ class EventReader:
                         if g.dep_ == "prep" and g.lower_ in target_preps and target is None:
                             pobj = next((x for x in g.children if x.dep_ == "pobj"), None)
                             target = ix.phrase_ref(pobj) if pobj is not None else None
+        preps = target_preps + ["with"] if tok.lemma_.lower() in self.lex["with_opponent"] else target_preps
         if target is None:
             for c in tok.children:
-                if c.dep_ == "prep" and c.lower_ in target_preps:
+                if c.dep_ == "prep" and c.lower_ in preps:
                     pobj = next((x for x in c.children if x.dep_ == "pobj"), None)
                     if pobj is not None and pobj.i not in ix.date_at:
                         target = ix.phrase_ref(pobj)
