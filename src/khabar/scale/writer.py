@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from khabar.model import Document, Extraction
 from khabar.scale.engine import ExtractionFailed, ProgressFn, extract_stream
 from khabar.store.documents import row_to_document
-from khabar.store.records import save_extraction
+from khabar.store.records import save_extraction, save_extractions
 from khabar.store.schema import documents
 
 _ID_CHUNK = 500
@@ -89,8 +89,7 @@ def write_extractions(engine: Engine, extractions: Iterable[Extraction], version
             return
         try:
             with engine.begin() as conn:
-                for ext in batch:
-                    save_extraction(conn, ext, version)
+                save_extractions(conn, batch, version)
             saved += len(batch)
         except Exception:
             if failures is None:

@@ -9,10 +9,10 @@ all go through it, which keeps them identical.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from khabar.model import Actor, Claim, Event, Extraction, Place
@@ -21,43 +21,75 @@ from khabar.store.documents import now_iso
 from khabar.store.schema import actors, claims, documents, events, mentions, places
 
 
+def _existing(conn: Connection, column: Any, ids: list[str]) -> dict[str, Any]:
+    """Rows already stored for these ids, in chunks that stay under every driver's parameter limit."""
+    found: dict[str, Any] = {}
+    for i in range(0, len(ids), 500):
+        rows = conn.execute(select(column.table).where(column.in_(ids[i : i + 500]))).all()
+        found.update({r._mapping[column.name]: r for r in rows})
+    return found
+
+
+def _actor_values(a: Actor, origin: str) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "name": a.name,
+        "type": a.type,
+        "country": a.country,
+        "parent": a.parent,
+        "aliases": json.dumps(a.aliases, ensure_ascii=False),
+        "wikidata": a.wikidata,
+        "role": a.role,
+        "affiliation": a.affiliation,
+        "origin": origin,
+    }
+
+
 def upsert_actors(conn: Connection, items: Iterable[Actor], origin: str = "text") -> None:
-    """Insert actors not yet known; update KB-origin actors from the KB (user edits win on re-load)."""
-    for a in items:
-        values = {
-            "name": a.name,
-            "type": a.type,
-            "country": a.country,
-            "parent": a.parent,
-            "aliases": json.dumps(a.aliases, ensure_ascii=False),
-            "wikidata": a.wikidata,
-            "role": a.role,
-            "affiliation": a.affiliation,
-            "origin": origin,
-        }
-        found = conn.execute(select(actors.c.origin).where(actors.c.id == a.id)).first()
-        if found is None:
-            conn.execute(insert_ignore(conn, actors).values(id=a.id, **values))
-        elif origin == "kb" or found.origin == "text":
-            conn.execute(update(actors).where(actors.c.id == a.id).values(**values))
+    """Insert actors not yet known; update KB-origin actors from the KB (user edits win on re-load).
+
+    One SELECT, one multi-row INSERT and one executemany UPDATE for the whole list, so a batch of
+    documents costs three round trips, not three per actor."""
+    latest = {a.id: _actor_values(a, origin) for a in items}  # the last mention of an id wins
+    if not latest:
+        return
+    known = _existing(conn, actors.c.id, list(latest))
+    new = [v for k, v in latest.items() if k not in known]
+    changed = [
+        {**v, "key": k}
+        for k, v in latest.items()
+        if k in known and (origin == "kb" or known[k].origin == "text")
+    ]
+    if new:
+        conn.execute(insert_ignore(conn, actors), new)
+    if changed:
+        values = {c: bindparam(c) for c in changed[0] if c not in ("id", "key")}
+        conn.execute(update(actors).where(actors.c.id == bindparam("key")).values(**values), changed)
 
 
 def upsert_places(conn: Connection, items: Iterable[Place]) -> None:
-    for p in items:
-        if conn.execute(select(places.c.id).where(places.c.id == p.id)).first() is None:
-            conn.execute(
-                insert_ignore(conn, places).values(
-                    id=p.id,
-                    name=p.name,
-                    country=p.country,
-                    admin1=p.admin1,
-                    lat=p.lat,
-                    lon=p.lon,
-                    precision=p.precision,
-                    geonames_id=p.geonames_id,
-                    population=p.population,
-                )
-            )
+    """Insert places not yet known (a place's gazetteer facts do not change between documents)."""
+    latest = {p.id: p for p in items}
+    if not latest:
+        return
+    known = _existing(conn, places.c.id, list(latest))
+    new = [
+        {
+            "id": p.id,
+            "name": p.name,
+            "country": p.country,
+            "admin1": p.admin1,
+            "lat": p.lat,
+            "lon": p.lon,
+            "precision": p.precision,
+            "geonames_id": p.geonames_id,
+            "population": p.population,
+        }
+        for k, p in latest.items()
+        if k not in known
+    ]
+    if new:
+        conn.execute(insert_ignore(conn, places), new)
 
 
 def event_row(doc_id: str, e: Event) -> dict[str, Any]:
@@ -129,40 +161,61 @@ def claim_row(doc_id: str, c: Claim) -> dict[str, Any]:
 
 def save_extraction(conn: Connection, ext: Extraction, version: str = "") -> None:
     """Replace the stored extraction of ext.doc_id with ext (caller owns the transaction)."""
-    doc_id = ext.doc_id
-    upsert_actors(conn, ext.actors)
-    upsert_places(conn, ext.places)
+    save_extractions(conn, [ext], version)
+
+
+def save_extractions(conn: Connection, exts: Sequence[Extraction], version: str = "") -> None:
+    """Replace the stored extractions of a batch of documents (caller owns the transaction).
+
+    The batch shares its statements: one upsert per kind of record, one DELETE per table and one
+    multi-row INSERT per table, whatever the number of documents, which is what makes large runs
+    cheap on PostgreSQL, where every statement is a network round trip."""
+    exts = list({e.doc_id: e for e in exts}.values())  # a document twice in a batch: the last wins
+    if not exts:
+        return
+    upsert_actors(conn, (a for e in exts for a in e.actors))
+    upsert_places(conn, (p for e in exts for p in e.places))
+    ids = [e.doc_id for e in exts]
     for table in (mentions, events, claims):
-        conn.execute(delete(table).where(table.c.doc_id == doc_id))
-    if ext.entities:
-        conn.execute(
-            insert(mentions),
-            [
-                {
-                    "doc_id": doc_id,
-                    "start": m.start,
-                    "end": m.end,
-                    "text": m.text,
-                    "label": m.label,
-                    "actor_id": m.actor_id,
-                    "place_id": m.place_id,
-                }
-                for m in ext.entities
-            ],
-        )
-    if ext.events:
-        conn.execute(insert(events), [event_row(doc_id, e) for e in ext.events])
-    if ext.claims:
-        conn.execute(insert(claims), [claim_row(doc_id, c) for c in ext.claims])
-    notes = {
-        "stages_run": ext.stages_run,
-        "stages_skipped": ext.stages_skipped,
-        "document_date": None if ext.document_date is None else vars(ext.document_date),
-    }
+        for i in range(0, len(ids), 500):
+            conn.execute(delete(table).where(table.c.doc_id.in_(ids[i : i + 500])))
+    rows = [
+        {
+            "doc_id": e.doc_id,
+            "start": m.start,
+            "end": m.end,
+            "text": m.text,
+            "label": m.label,
+            "actor_id": m.actor_id,
+            "place_id": m.place_id,
+        }
+        for e in exts
+        for m in e.entities
+    ]
+    if rows:
+        conn.execute(insert(mentions), rows)
+    rows = [event_row(e.doc_id, ev) for e in exts for ev in e.events]
+    if rows:
+        conn.execute(insert(events), rows)
+    rows = [claim_row(e.doc_id, c) for e in exts for c in e.claims]
+    if rows:
+        conn.execute(insert(claims), rows)
+    done = now_iso()
     conn.execute(
         update(documents)
-        .where(documents.c.id == doc_id)
-        .values(extracted_at=now_iso(), extract_version=version, extract_notes=json.dumps(notes))
+        .where(documents.c.id == bindparam("key"))
+        .values(extracted_at=done, extract_version=version, extract_notes=bindparam("notes")),
+        [{"key": e.doc_id, "notes": _notes(e)} for e in exts],
+    )
+
+
+def _notes(ext: Extraction) -> str:
+    return json.dumps(
+        {
+            "stages_run": ext.stages_run,
+            "stages_skipped": ext.stages_skipped,
+            "document_date": None if ext.document_date is None else vars(ext.document_date),
+        }
     )
 
 
