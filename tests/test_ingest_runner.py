@@ -237,3 +237,30 @@ def test_interrupted_extraction_rerun_completes_only_the_missing_part(engine, sa
     again = _run(engine, jsonl, extract=ExtractOptions(enabled=True, batch_size=1))
     assert again.ok and (again.duplicate, again.extracted) == (3, 1)
     assert len(sent) == 1 and len(sent[0]) == 1 and sent[0][0] not in done
+
+
+def test_losing_a_race_to_a_concurrent_ingester_counts_as_duplicate(engine, db_url: str, monkeypatch) -> None:
+    """Another ingester commits the same text between our existence check and our insert."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL's concurrent transactions")
+    from khabar.ingest.normalize import make_document
+    from khabar.store.db import open_store
+
+    doc = make_document("Border guards repelled an armed group near the river crossing on Monday, officials said.",
+                        source="Outlet A", url="https://a.example/1")
+    rival = make_document(doc.text, source="Outlet B", url="https://b.example/1")
+    real_find_near = runner_mod.find_near
+
+    def rival_commits_first(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        monkeypatch.setattr(runner_mod, "find_near", real_find_near)  # the rival itself runs unhindered
+        with open_store(db_url).begin() as other:
+            assert runner_mod.store_document(other, rival)[0] == "new"
+        return real_find_near(*args, **kwargs)
+
+    monkeypatch.setattr(runner_mod, "find_near", rival_commits_first)
+    with engine.begin() as conn:
+        outcome, _ = runner_mod.store_document(conn, doc)
+    assert outcome == "duplicate"
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(documents)).scalar() == 1
+        assert conn.execute(select(func.count()).select_from(document_sources)).scalar() == 2

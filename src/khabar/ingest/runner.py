@@ -83,7 +83,8 @@ def store_document(conn: Connection, doc: Document) -> tuple[str, list[tuple[str
     sig = signature(doc.text)
     bands = bands_of(sig)
     near = find_near(conn, sig, bands, exclude=doc.id)
-    insert_document(conn, doc, minhash=sig.tobytes(), bands=bands, near=near)
+    if not insert_document(conn, doc, minhash=sig.tobytes(), bands=bands, near=near):
+        return "duplicate", []  # a concurrent ingester stored the same text first; our source was added
     return "new", near
 
 
