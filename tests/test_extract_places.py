@@ -132,3 +132,11 @@ def test_blank_pipeline_matches_known_places_in_cyrillic():
     doc = xx("Договор был подписан в Ташкенте, а учения прошли в Таджикистане.")
     assert place(doc, "Ташкенте").id == "gn:1512569"
     assert place(doc, "Таджикистане").id == "country:TJ"
+
+
+def test_european_union_is_an_actor_and_a_territory(nlp):
+    doc = nlp("Migrants who reach the EU by sea are registered in Italy. The European Union said on Monday "
+              "it would fund new reception centres.")
+    assert place(doc, "EU").id == "khabar:european-union"
+    assert place(doc, "European Union").precision == "region"
+    assert any(sp._.actor_id == "eu" for sp in doc.spans["actors"])

@@ -259,6 +259,10 @@ class PlaceResolver:
         return k in self.gz.common_words and not any(e.precision == "country" or e.curated
                                                      for e in self.gz.lookup(text))
 
+    def _territory(self, text: str) -> bool:
+        """An actor that is also a curated territory (the European Union): its name is a place as well."""
+        return any(e.curated and e.precision in ("region", "country") for e in self.gz.lookup(text))
+
     @staticmethod
     def _inside_longer_ent(doc: Doc, i: int, j: int) -> bool:
         for k in range(i, j):
@@ -352,7 +356,7 @@ class PlaceResolver:
         for sp in doc.spans.get("actors", []):  # names of organisations are not places ("Islamic State")
             a = (doc._.actors or {}).get(sp._.actor_id)
             if a is not None and a.type not in ("state", "government") and not (
-                    a.type == "person" and self.gz.is_strong_place(sp.text)):
+                    a.type == "person" and self.gz.is_strong_place(sp.text)) and not self._territory(sp.text):
                 blocked.update(range(sp.start, sp.end))
         cands = self._borders(doc)
         taken = {i for c in cands for i in range(c.start, c.end)}
