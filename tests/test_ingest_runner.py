@@ -74,9 +74,10 @@ def test_exception_mid_document_leaves_no_half_written_doc(engine, samples_dir: 
 
     def crashing(conn, doc, **kw):
         calls["n"] += 1
-        real(conn, doc, **kw)  # the rows are written inside the transaction ...
+        stored = real(conn, doc, **kw)  # the rows are written inside the transaction ...
         if calls["n"] == 3:
             raise RuntimeError("disk on fire")  # ... and the failure after them must roll all back
+        return stored
 
     monkeypatch.setattr(runner_mod, "insert_document", crashing)
     counts = _run(engine, str(samples_dir / "wire-stories.jsonl"), str(samples_dir / "steppe-wire-security.rss"))
