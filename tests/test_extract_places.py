@@ -140,3 +140,11 @@ def test_european_union_is_an_actor_and_a_territory(nlp):
     assert place(doc, "EU").id == "khabar:european-union"
     assert place(doc, "European Union").precision == "region"
     assert any(sp._.actor_id == "eu" for sp in doc.spans["actors"])
+
+
+def test_town_the_ner_calls_a_person_after_a_locative_preposition(nlp):
+    doc = nlp("Flood warnings were lifted on Tuesday. Residents who fled to Cirencester returned home, and "
+              "volunteers in Klamath Falls said the roads were clear. According to Davis, the river had fallen.")
+    assert place(doc, "Cirencester").country == "GB"
+    assert place(doc, "Klamath Falls").country == "US"
+    assert "Davis" not in [sp.text for sp in doc.spans["places"]]  # a source, not a destination

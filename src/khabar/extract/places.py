@@ -34,6 +34,9 @@ GENERIC_TAIL = re.compile(r"\s+(province|city|district|region|area|governorate|s
                           r"valley|neighbourhood|neighborhood|camp|municipality)$", re.I)
 NON_NAME_LABELS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
 ADMIN_WORDS = {"province", "governorate", "oblast", "region", "district", "prefecture", "county"}
+GUESSED_ACTORS = ("person:", "org:")  # actors made from an NER label alone, not from the knowledge base
+LOCATIVE_PREPS = {"in", "at", "into", "near", "from", "to", "outside", "around", "across"}
+NOT_DESTINATION = {"according", "close", "next", "thanks", "due", "referring", "listening", "resemblance", "owing"}
 BORDER_WORDS = {"border", "borders", "frontier", "frontiers", "boundary"}
 CONNECTORS = {"of", "al", "el", "de", "-", "e", "i", "la", "le", "du", "des", "and", "ul", "ud", "bin", "am", "an"}
 _MAX_NGRAM = 5
@@ -194,6 +197,12 @@ class PlaceResolver:
                 hits = [e for e in self.gz.lookup(text) if _strong(e)]
                 if hits and (ent.label_ == "PERSON" or any(e.curated or e.precision == "country" for e in hits)):
                     out.append(Candidate(start, end, hits, from_ner=True))
+                elif self._locative(doc, start, end):
+                    # "in Klamath Falls", "to Cirencester": the NER guessed a name; the preposition and the
+                    # gazetteer say a town
+                    hits = [e for e in self._lookup(text) if e.precision != "point"]
+                    if hits:
+                        out.append(Candidate(start, end, hits, from_ner=True))
         return out
 
     def _scan(self, doc: Doc, taken: set[int], has_ner: bool, near: set[str]) -> list[Candidate]:
@@ -258,6 +267,17 @@ class PlaceResolver:
         k = key(text)
         return k in self.gz.common_words and not any(e.precision == "country" or e.curated
                                                      for e in self.gz.lookup(text))
+
+    def _locative(self, doc: Doc, start: int, end: int) -> bool:
+        """A capitalised name (not an acronym) right after a locative preposition: "in Nitra", "to Castlegar"."""
+        text = doc[start:end].text
+        if start == 0 or doc[start - 1].lower_ not in LOCATIVE_PREPS or text.isupper() \
+                or any(t.is_digit for t in doc[start:end]) or key(text) in self.demonym_keys:
+            return False
+        if end < len(doc) and doc[end].text in ("'s", "’s"):
+            return False  # "at Zara's headquarters": an owner
+        # "according to Davis", "close to McGregor": a source, not a destination
+        return not (start > 1 and doc[start - 1].lower_ == "to" and doc[start - 2].lower_ in NOT_DESTINATION)
 
     def _territory(self, text: str) -> bool:
         """An actor that is also a curated territory (the European Union): its name is a place as well."""
@@ -356,7 +376,9 @@ class PlaceResolver:
         for sp in doc.spans.get("actors", []):  # names of organisations are not places ("Islamic State")
             a = (doc._.actors or {}).get(sp._.actor_id)
             if a is not None and a.type not in ("state", "government") and not (
-                    a.type == "person" and self.gz.is_strong_place(sp.text)) and not self._territory(sp.text):
+                    a.type == "person" and self.gz.is_strong_place(sp.text)) and not self._territory(sp.text) \
+                    and not (a.id.startswith(GUESSED_ACTORS) and self._locative(doc, sp.start, sp.end)
+                             and self._lookup(sp.text)):
                 blocked.update(range(sp.start, sp.end))
         cands = self._borders(doc)
         taken = {i for c in cands for i in range(c.start, c.end)}
