@@ -148,3 +148,13 @@ def test_town_the_ner_calls_a_person_after_a_locative_preposition(nlp):
     assert place(doc, "Cirencester").country == "GB"
     assert place(doc, "Klamath Falls").country == "US"
     assert "Davis" not in [sp.text for sp in doc.spans["places"]]  # a source, not a destination
+
+
+def test_place_inside_an_organisation_name(nlp):
+    doc = nlp("The Kidney Foundation of Canada said donations fell. A spokesman for the Ohio Farm Bureau asked "
+              "Colchester Hospital about the delays, and the Islamic State claimed the attack.")
+    assert place(doc, "Canada").id == "country:CA"
+    assert place(doc, "Ohio").id == "admin1:US-ohio"
+    texts = [sp.text for sp in doc.spans["places"]]
+    assert "Colchester" not in texts  # a hospital's name: the site as a whole
+    assert "Islamic State" not in texts and "State" not in texts  # a known actor's name keeps no places

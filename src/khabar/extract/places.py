@@ -37,6 +37,11 @@ ADMIN_WORDS = {"province", "governorate", "oblast", "region", "district", "prefe
 GUESSED_ACTORS = ("person:", "org:")  # actors made from an NER label alone, not from the knowledge base
 LOCATIVE_PREPS = {"in", "at", "into", "near", "from", "to", "outside", "around", "across"}
 NOT_DESTINATION = {"according", "close", "next", "thanks", "due", "referring", "listening", "resemblance", "owing"}
+# an organisation name ending (or starting: "University of ...") so names a site: the whole is where things
+# happen ("Colchester Hospital"), the town inside it is part of its name
+FACILITY_HEADS = {"university", "college", "school", "academy", "hospital", "centre", "center", "court", "airport",
+                  "stadium", "station", "church", "cathedral", "hotel", "office", "mall", "armory", "prison",
+                  "institute", "museum", "theatre", "theater", "park", "arena", "campus", "library", "market"}
 BORDER_WORDS = {"border", "borders", "frontier", "frontiers", "boundary"}
 CONNECTORS = {"of", "al", "el", "de", "-", "e", "i", "la", "le", "du", "des", "and", "ul", "ud", "bin", "am", "an"}
 _MAX_NGRAM = 5
@@ -262,6 +267,39 @@ class PlaceResolver:
                 i += 1
         return out
 
+    def _in_names(self, doc: Doc, taken: set[int], kb_actor: set[int]) -> list[Candidate]:
+        """Places named inside an organisation's name ("The Washington Post", "Kidney Foundation of Canada",
+        "Pakistan Army" when the knowledge base lacks it): a country, division, region or big town.
+        Names of actors the knowledge base knows keep no places ("Islamic State Khorasan Province")."""
+        out = []
+        for ent in doc.ents:
+            if ent.label_ != "ORG" or len(ent) < 2 or any(t.i in kb_actor for t in ent) \
+                    or ent[-1].lower_ in FACILITY_HEADS or ent[ent[0].lower_ == "the"].lower_ in FACILITY_HEADS:
+                continue  # "Colorado State University", "University of Alberta": a site, named as a whole
+            i, n = ent.start, ent.end
+            while i < n:
+                found = None
+                for j in range(min(n, i + _MAX_NGRAM), i, -1):
+                    span = doc[i:j]
+                    if (i, j) == (ent.start, ent.end) or any(k in taken for k in range(i, j)) \
+                            or not span[0].text[:1].isupper() or span[-1].lower_ in CONNECTORS \
+                            or span[0].lower_ in _PREFIX_SKIP or span[-1].is_punct or self._common(span.text):
+                        continue
+                    if key(span.text) in self.demonym_keys or span[-1].text.endswith(("'s", "’s")):
+                        continue
+                    # the name as written ("Colorado State" is not Colorado); no adjective aliases ("European")
+                    hits = [e for e in self.gz.lookup(span.text) if _strong(e) and not (
+                        key(e.name) != key(span.text) and span.text.endswith(("an", "ean", "ese", "ish")))]
+                    if hits:
+                        found = Candidate(i, j, hits, from_ner=True)
+                        break
+                if found is not None:
+                    out.append(found)
+                    i = found.end
+                else:
+                    i += 1
+        return out
+
     def _common(self, text: str) -> bool:
         """An ordinary English word that is also some place's name ("West", "Centre"), unless a country."""
         k = key(text)
@@ -373,8 +411,11 @@ class PlaceResolver:
     def __call__(self, doc: Doc) -> Doc:
         has_ner = doc.has_annotation("ENT_IOB")
         blocked: set[int] = set()
+        kb_actor: set[int] = set()
         for sp in doc.spans.get("actors", []):  # names of organisations are not places ("Islamic State")
             a = (doc._.actors or {}).get(sp._.actor_id)
+            if a is not None and not a.id.startswith(GUESSED_ACTORS):
+                kb_actor.update(range(sp.start, sp.end))
             if a is not None and a.type not in ("state", "government") and not (
                     a.type == "person" and self.gz.is_strong_place(sp.text)) and not self._territory(sp.text) \
                     and not (a.id.startswith(GUESSED_ACTORS) and self._locative(doc, sp.start, sp.end)
@@ -386,6 +427,10 @@ class PlaceResolver:
         taken = {i for c in cands for i in range(c.start, c.end)}
         if has_ner:
             for c in self._ner_candidates(doc, blocked | taken):
+                cands.append(c)
+                taken.update(range(c.start, c.end))
+        if has_ner:
+            for c in self._in_names(doc, taken, kb_actor):
                 cands.append(c)
                 taken.update(range(c.start, c.end))
         near = {k for k in self._doc_countries(doc, cands) if isinstance(k, str)}
