@@ -158,3 +158,10 @@ def test_place_inside_an_organisation_name(nlp):
     texts = [sp.text for sp in doc.spans["places"]]
     assert "Colchester" not in texts  # a hospital's name: the site as a whole
     assert "Islamic State" not in texts and "State" not in texts  # a known actor's name keeps no places
+
+
+def test_continent_takes_the_geonames_point(nlp):
+    doc = nlp("Thousands of migrants tried to reach Europe from Libya this spring, aid groups in Africa said.")
+    europe, africa = place(doc, "Europe"), place(doc, "Africa")
+    assert (europe.geonames_id, europe.precision, africa.geonames_id) == (6255148, "region", 6255146)
+    assert abs(europe.lat - 48.69) < 0.01 and abs(europe.lon - 9.14) < 0.01
