@@ -165,3 +165,13 @@ def test_continent_takes_the_geonames_point(nlp):
     europe, africa = place(doc, "Europe"), place(doc, "Africa")
     assert (europe.geonames_id, europe.precision, africa.geonames_id) == (6255148, "region", 6255146)
     assert abs(europe.lat - 48.69) < 0.01 and abs(europe.lon - 9.14) < 0.01
+
+
+def test_lone_unknown_word_the_ner_calls_a_place(nlp):
+    # "Nollywood" (tagged GPE) is no toponym; unknown names with place evidence stay, unresolved
+    doc = nlp("The Qorvath plant opened in March, and Nollywood producers cheered. Rescuers reached the "
+              "village of Umbarek after the flood. The race moves to Snetterton, Norfolk, in July.")
+    assert any(e.text == "Nollywood" and e.label_ == "GPE" for e in doc.ents)  # the NER's guess
+    texts = [sp.text for sp in doc.spans["places"]]
+    assert "Nollywood" not in texts
+    assert {"Umbarek", "Snetterton", "Norfolk"} <= set(texts)

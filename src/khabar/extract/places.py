@@ -42,6 +42,7 @@ NOT_DESTINATION = {"according", "close", "next", "thanks", "due", "referring", "
 FACILITY_HEADS = {"university", "college", "school", "academy", "hospital", "centre", "center", "court", "airport",
                   "stadium", "station", "church", "cathedral", "hotel", "office", "mall", "armory", "prison",
                   "institute", "museum", "theatre", "theater", "park", "arena", "campus", "library", "market"}
+PLACE_NOUNS = {"village", "town", "city", "district", "province", "region", "county", "island", "suburb", "area"}
 BORDER_WORDS = {"border", "borders", "frontier", "frontiers", "boundary"}
 CONNECTORS = {"of", "al", "el", "de", "-", "e", "i", "la", "le", "du", "des", "and", "ul", "ud", "bin", "am", "an"}
 _MAX_NGRAM = 5
@@ -195,7 +196,7 @@ class PlaceResolver:
                 continue
             if ent.label_ in PLACE_LABELS:
                 hits = self._lookup(text)
-                if hits or (text[:1].isupper() and key(text) not in self.demonym_keys):
+                if hits or (text[:1].isupper() and key(text) not in self.demonym_keys and self._unknown_ok(doc, start, end)):
                     # a street or building the gazetteer lacks stays a toponym, unresolved (no place_id)
                     out.append(Candidate(start, end, hits, from_ner=True))
             elif ent.label_ in ("PERSON", "ORG"):
@@ -316,6 +317,21 @@ class PlaceResolver:
             return False  # "at Zara's headquarters": an owner
         # "according to Davis", "close to McGregor": a source, not a destination
         return not (start > 1 and doc[start - 1].lower_ == "to" and doc[start - 2].lower_ in NOT_DESTINATION)
+
+    def _unknown_ok(self, doc: Doc, start: int, end: int) -> bool:
+        """A toponym the gazetteer lacks, on the NER's word alone: a phrase ("Royal Street", "Lake Manassas"),
+        a name after a locative preposition ("in Portroe"), or an abbreviation ("Calif."). A lone unknown word
+        elsewhere is as often a product or a firm the NER mislabelled ("Dropbox", "UConn")."""
+        if end - start > 1 or self._locative(doc, start, end) or (start > 0 and doc[start - 1].lower_ == "on"):
+            return True
+        if start > 1 and doc[start - 1].lower_ == "of" and doc[start - 2].lower_ in PLACE_NOUNS:
+            return True  # "the village of Nagrig"
+        # "Snetterton, Norfolk", "Silverstone, Northamptonshire": next to a place the gazetteer knows
+        if end + 1 < len(doc) and doc[end].text == "," and self.gz.lookup(doc[end + 1].text):
+            return True
+        if start > 1 and doc[start - 1].text == "," and self.gz.lookup(doc[start - 2].text):
+            return True
+        return doc[start].text.endswith(".") or doc[start].ent_type_ == "LOC"
 
     def _territory(self, text: str) -> bool:
         """An actor that is also a curated territory (the European Union): its name is a place as well."""
