@@ -175,3 +175,10 @@ def test_lone_unknown_word_the_ner_calls_a_place(nlp):
     texts = [sp.text for sp in doc.spans["places"]]
     assert "Nollywood" not in texts
     assert {"Umbarek", "Snetterton", "Norfolk"} <= set(texts)
+
+
+def test_all_capitals_dateline_names_a_town(nlp):
+    doc = nlp("Updated at noon.\n\nBEIRUT (AP) - Rescue teams searched collapsed buildings on Sunday. "
+              "By a staff writer. SAN DIEGO (Reuters) - Port workers ended their strike.")
+    assert place(doc, "BEIRUT").country == "LB"
+    assert place(doc, "SAN DIEGO").country == "US"

@@ -245,7 +245,7 @@ class PlaceResolver:
                     continue
                 labels = {ent_label.get(k) for k in range(i, j)} - {"", None}
                 mid_sentence = not tok.is_sent_start and not (i > 0 and doc[i - 1].text in ('"', "“", "‘", "("))
-                if any(a <= i < b for a, b in datelines):
+                if any(a <= i < b for a, b in datelines) or self._caps_dateline(doc, i, j):
                     hits = named or local or big  # the NER often calls an all-caps dateline place ORG
                 elif labels & OTHER_LABELS and not any(e.curated for e in named):
                     if self._inside_longer_ent(doc, i, j):
@@ -277,6 +277,8 @@ class PlaceResolver:
             if ent.label_ != "ORG" or len(ent) < 2 or any(t.i in kb_actor for t in ent) \
                     or ent[-1].lower_ in FACILITY_HEADS or ent[ent[0].lower_ == "the"].lower_ in FACILITY_HEADS:
                 continue  # "Colorado State University", "University of Alberta": a site, named as a whole
+            if any(_strong(e) for e in self.gz.lookup(ent.text)):
+                continue  # "SAN DIEGO" tagged ORG: the whole is a place name, not "SAN" in it
             i, n = ent.start, ent.end
             while i < n:
                 found = None
@@ -300,6 +302,17 @@ class PlaceResolver:
                 else:
                     i += 1
         return out
+
+    @staticmethod
+    def _caps_dateline(doc: Doc, i: int, j: int) -> bool:
+        """An all-capitals name opening a story or a line, then "(AP)", a comma, a colon or a dash:
+        "BEIRUT (AP) -", "ALBUQUERQUE, N.M. -" (datelines the layout stage did not mark)."""
+        if not all(t.text.isupper() and t.is_alpha for t in doc[i:j]) or j >= len(doc):
+            return False
+        if doc[j].text not in ("(", ",", ":", "-", "--", "—", "–"):
+            return False
+        prev = doc[i - 1] if i > 0 else None
+        return prev is None or prev.is_space or "\n" in prev.whitespace_ or prev.text in (".", "!", "?", "”", '"')
 
     def _common(self, text: str) -> bool:
         """An ordinary English word that is also some place's name ("West", "Centre"), unless a country."""
