@@ -182,3 +182,9 @@ def test_all_capitals_dateline_names_a_town(nlp):
               "By a staff writer. SAN DIEGO (Reuters) - Port workers ended their strike.")
     assert place(doc, "BEIRUT").country == "LB"
     assert place(doc, "SAN DIEGO").country == "US"
+
+
+def test_town_the_ner_calls_a_person_after_town_of(nlp):
+    doc = nlp("He grew up in the small town of Cirencester before moving abroad.")
+    assert any(e.text == "Cirencester" and e.label_ == "PERSON" for e in doc.ents)
+    assert place(doc, "Cirencester").country == "GB"

@@ -323,6 +323,9 @@ class PlaceResolver:
     def _locative(self, doc: Doc, start: int, end: int) -> bool:
         """A capitalised name (not an acronym) right after a locative preposition: "in Nitra", "to Castlegar"."""
         text = doc[start:end].text
+        if start > 1 and doc[start - 1].lower_ == "of" and doc[start - 2].lower_ in PLACE_NOUNS \
+                and not text.isupper():
+            return True  # "the gated suburb of Madinaty"
         if start == 0 or doc[start - 1].lower_ not in LOCATIVE_PREPS or text.isupper() \
                 or any(t.is_digit for t in doc[start:end]) or key(text) in self.demonym_keys:
             return False
@@ -337,8 +340,6 @@ class PlaceResolver:
         elsewhere is as often a product or a firm the NER mislabelled ("Dropbox", "UConn")."""
         if end - start > 1 or self._locative(doc, start, end) or (start > 0 and doc[start - 1].lower_ == "on"):
             return True
-        if start > 1 and doc[start - 1].lower_ == "of" and doc[start - 2].lower_ in PLACE_NOUNS:
-            return True  # "the village of Nagrig"
         # "Snetterton, Norfolk", "Silverstone, Northamptonshire": next to a place the gazetteer knows
         if end + 1 < len(doc) and doc[end].text == "," and self.gz.lookup(doc[end + 1].text):
             return True
