@@ -3,7 +3,9 @@
 Candidates come from the NER (GPE/LOC/FAC, and PERSON/ORG names the gazetteer knows better, such as a
 neighbourhood tagged PERSON) and from a scan of capitalised word runs for names the gazetteer knows well
 (countries, divisions, regions, borders, curated places, big towns); "<Demonym>-<Demonym> border" builds a
-border. Each name is then resolved by a population/precision prior plus the document's context: the
+border. Names the NER calls PERSON/ORG count after place evidence ("in Klamath Falls", "the town of X"), a
+well-known place inside an unknown organisation's name is a mention ("Kidney Foundation of Canada"), and an
+all-capitals dateline ("BEIRUT (AP) -") names a town. Each name is then resolved by a population/precision prior plus the document's context: the
 countries it talks about (named places, nationalities, actors) and "X, Y" / "X area of Y" containers.
 Without NER (blank "xx" pipelines) only well-known names are taken. Demonyms never become places.
 Sets doc.spans["places"], span._.place_id and doc._.places. A toponym the NER found but the gazetteer
