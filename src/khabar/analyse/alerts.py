@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
-import yaml
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from khabar.analyse.geo import bbox, haversine_km
+from khabar.datafiles import user_yaml
 from khabar.store.documents import now_iso
 from khabar.store.schema import alerts_sent, documents, events, mentions, places
 
@@ -54,12 +54,7 @@ def _list(value: Any, where: str, field: str, upper: bool = False) -> list[str] 
 def load_rules(path: str | Path) -> list[dict[str, Any]]:
     """Read and check a rules file (one clear error naming file, rule and field)."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RuleError(f"{p}: cannot read ({exc.strerror or exc})") from exc
-    except yaml.YAMLError as exc:
-        raise RuleError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    data = user_yaml(p, RuleError)
     raw = data.get("rules") if isinstance(data, dict) else data
     if not isinstance(raw, list) or not raw:
         raise RuleError(f"{p}: expected a list under 'rules:'")

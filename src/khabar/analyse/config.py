@@ -7,11 +7,10 @@ file users can override (--config FILE or KHABAR_CONFIG) rather than in code.
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
+from khabar.datafiles import packaged_yaml, user_yaml
 
 ENV = "KHABAR_CONFIG"
 
@@ -31,8 +30,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def defaults() -> dict[str, Any]:
-    text = resources.files("khabar").joinpath("data/analysis.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return packaged_yaml("analysis.yaml")
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -42,12 +40,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     if path is None:
         return cfg
     p = Path(path)
-    try:
-        user = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read ({exc.strerror or exc})") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    user = user_yaml(p, ConfigError)
     if user is None:
         return cfg
     if not isinstance(user, dict):

@@ -15,14 +15,13 @@ import csv
 import hashlib
 from datetime import datetime
 from functools import cache
-from importlib import resources
 from typing import Any, TextIO
 
 import pycountry
-import yaml
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
+from khabar.datafiles import packaged_yaml
 from khabar.export.select import Filters, iter_event_rows
 from khabar.store.schema import actors
 
@@ -39,8 +38,7 @@ def _cell(value: str) -> str:
 
 @cache
 def conventions() -> dict[str, Any]:
-    text = resources.files("khabar").joinpath("data/acled.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = packaged_yaml("acled.yaml")
     data["region_of"] = {cc: region for region, codes in data["regions"].items() for cc in codes}
     return data
 

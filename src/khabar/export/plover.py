@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any, TextIO
 
 import pycountry
-import yaml
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from khabar.datafiles import packaged_yaml
 from khabar.export.select import Filters, iter_event_rows
 from khabar.store.schema import documents
 
 
 @cache
 def quads() -> dict[str, Any]:
-    return yaml.safe_load(resources.files("khabar").joinpath("data/plover_quad.yaml").read_text(encoding="utf-8"))
+    return packaged_yaml("plover_quad.yaml")
 
 
 @cache

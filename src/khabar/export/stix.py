@@ -23,14 +23,13 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from importlib import resources
 from typing import Any, TextIO
 
 import stix2
-import yaml
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from khabar.datafiles import packaged_yaml
 from khabar.export.select import Filters, event_conditions, iter_doc_ids
 from khabar.store.records import build_record
 from khabar.store.schema import documents, events
@@ -44,7 +43,7 @@ TLP = {"clear": stix2.TLP_WHITE, "green": stix2.TLP_GREEN, "amber": stix2.TLP_AM
 
 @cache
 def conventions() -> dict[str, Any]:
-    return yaml.safe_load(resources.files("khabar").joinpath("data/stix.yaml").read_text(encoding="utf-8"))
+    return packaged_yaml("stix.yaml")
 
 
 def sid(kind: str, key: str) -> str:

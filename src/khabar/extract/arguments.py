@@ -12,11 +12,10 @@ import functools
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 
-import yaml
 from spacy.tokens import Doc, Span, Token
 
+from khabar.datafiles import packaged_yaml
 from khabar.extract.kb import load_kb
 from khabar.model import DateValue, Location, Ref
 
@@ -43,8 +42,7 @@ MEMBER_NOUNS = {
 @functools.lru_cache(maxsize=1)
 def reporting_lemmas() -> frozenset[str]:
     """Single-word reporting verbs (data/reporting_verbs.yaml), for pronouns in reported clauses."""
-    text = resources.files("khabar").joinpath("data/reporting_verbs.yaml").read_text(encoding="utf-8")
-    return frozenset(k for k in yaml.safe_load(text)["verbs"] if " " not in k)
+    return frozenset(k for k in packaged_yaml("reporting_verbs.yaml")["verbs"] if " " not in k)
 
 
 PLACE_PREPS = {"in", "near", "at", "into", "across", "around", "outside", "inside", "within", "along", "to"}

@@ -10,13 +10,12 @@ preferring the one with the same figure.
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from typing import Any
 
-import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from khabar.datafiles import packaged_yaml
 from khabar.extract import extensions
 from khabar.extract.arguments import PERSON_PRONOUNS, DocIndex, agent_of, subject_of
 from khabar.model import Claim, Quantity, Ref, Speaker
@@ -27,7 +26,7 @@ extensions.register()
 
 @functools.lru_cache(maxsize=1)
 def lexicon() -> dict[str, Any]:
-    data = yaml.safe_load(resources.files("khabar").joinpath("data/reporting_verbs.yaml").read_text("utf-8"))
+    data = packaged_yaml("reporting_verbs.yaml")
     single = {k: v for k, v in data["verbs"].items() if " " not in k}
     phrasal = {tuple(k.split()): v for k, v in data["verbs"].items() if " " in k}
     return {

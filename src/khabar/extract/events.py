@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import functools
 from datetime import date
-from importlib import resources
 from typing import Any
 
-import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from khabar.datafiles import packaged_yaml
 from khabar.extract import extensions
 from khabar.extract.arguments import DocIndex, agent_of, is_passive, subject_of
 from khabar.model import DateValue, Event, Ref
@@ -29,7 +28,7 @@ VIOLENT = {"ASSAULT", "COERCE"}
 
 
 def _data(name: str) -> dict[str, Any]:
-    return yaml.safe_load(resources.files("khabar").joinpath(f"data/{name}").read_text(encoding="utf-8"))
+    return packaged_yaml(name)
 
 
 def _as_set(v: Any) -> set[str]:

@@ -23,8 +23,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import NamedTuple
 
-import yaml
-
+from khabar.datafiles import packaged_yaml, user_yaml
 from khabar.extract.kb import fold, slug
 
 _FORMAT = "5"  # bump when the index layout changes
@@ -81,7 +80,7 @@ def _version(pkg: str) -> str:
 class Gazetteer:
     def __init__(self, entries: list[Entry], index: dict[str, list[int]],
                  overlay: dict[str, list[int]] | None = None) -> None:
-        extra = yaml.safe_load(_data("places.yaml").read_text(encoding="utf-8")) or {}
+        extra = packaged_yaml("places.yaml") or {}
         self.common_words = frozenset(key(str(w)) for w in extra.get("common_words") or ())
         self.entries = entries
         self.index = index
@@ -183,7 +182,7 @@ def _build_base() -> Gazetteer:
     import pycountry
 
     b = _Builder()
-    extra = yaml.safe_load(_data("places.yaml").read_text(encoding="utf-8")) or {}
+    extra = packaged_yaml("places.yaml") or {}
     rows = _rg_rows()
     # first-level divisions: centre = mean of the towns in them
     adm_pts: dict[tuple[str, str], list[tuple[float, float]]] = {}
@@ -250,10 +249,7 @@ class PlacesFileError(ValueError):
 
 
 def _add_curated(b: _Builder, path: Path) -> None:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise PlacesFileError(f"{path}: cannot read: {exc}") from exc
+    data = user_yaml(path, PlacesFileError) or {}
     for n, item in enumerate(data.get("places") or []):
         where = f"{path}: places[{n}]"
         if not isinstance(item, dict) or not item.get("name"):

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from khabar.datafiles import user_yaml
 from khabar.model import Actor
 
 ACTOR_TYPES = {"state", "government", "armed_group", "party", "igo", "media", "research", "person", "other"}
@@ -89,10 +88,7 @@ def _data(name: str) -> Path:
 
 
 def _load_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise KBError(f"{path}: cannot read: {exc}") from exc
+    data = user_yaml(path, KBError) or {}
     if not isinstance(data, dict):
         raise KBError(f"{path}: top level must be a mapping")
     return data

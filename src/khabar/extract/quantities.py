@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 
-import yaml
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from khabar.datafiles import packaged_yaml
 from khabar.extract import extensions
 from khabar.model import Quantity
 
@@ -33,8 +32,7 @@ _SKIP_ENTS = {"DATE", "TIME", "EVENT", "ORDINAL", "MONEY", "PERCENT", "LAW", "PR
 
 @functools.lru_cache(maxsize=1)
 def lexicon() -> dict:
-    text = resources.files("khabar").joinpath("data/quantities.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = packaged_yaml("quantities.yaml")
     data["approximators"] = sorted((a.split() for a in data["approximators"]), key=len, reverse=True)
     data["vague"] = {tuple(k.split()): v for k, v in data["vague"].items()}
     by_first: dict[str, list[tuple[tuple[str, ...], float]]] = {}
