@@ -5,8 +5,6 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,41 +24,6 @@ def stored(engine):  # noqa: ANN201
     with engine.begin() as conn:
         loader.load(conn)
     return engine
-
-
-class Hook:
-    """A real HTTP server on 127.0.0.1 recording POSTed JSON; answers `status`."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.status = 200
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if hook.status == 200:
-                    hook.received.append(json.loads(body))
-                self.send_response(hook.status)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:  # noqa: ANN002
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def hook():  # noqa: ANN201
-    h = Hook()
-    yield h
-    h.close()
 
 
 def test_rules_match_actor_country_type_and_radius(stored) -> None:

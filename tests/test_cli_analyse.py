@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -147,41 +145,6 @@ def test_cluster_rebuild_uses_config_thresholds(clustered, tmp_path) -> None:
     cfg.write_text("incidents:\n  threshold: 0.99\n", encoding="utf-8")
     assert as_json(clustered, "cluster", "--rebuild", "--config", str(cfg))["incidents"] == 8
     assert as_json(clustered, "cluster", "--rebuild")["incidents"] == 4
-
-
-class Hook:
-    """A real HTTP server on 127.0.0.1 that records POSTed alerts and answers `status`."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.status = 200
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if hook.status == 200:
-                    hook.received.append(json.loads(body))
-                self.send_response(hook.status)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:  # noqa: ANN002
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def hook():  # noqa: ANN201
-    h = Hook()
-    yield h
-    h.close()
 
 
 def test_alerts_twice_report_nothing_twice(store, hook, tmp_path) -> None:
